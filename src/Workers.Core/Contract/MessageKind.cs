@@ -1,0 +1,8 @@
+namespace Workers.Core.Contract;
+
+public enum MessageKind
+{
+    MigrateTable,
+    Insert,
+    DeleteStale,
+}

@@ -1,0 +1,23 @@
+namespace Workers.Core.Contract;
+
+public static class MessageKinds
+{
+    public static string ToWire(MessageKind kind) => kind switch
+    {
+        MessageKind.MigrateTable => "migrate-table",
+        MessageKind.Insert => "insert",
+        MessageKind.DeleteStale => "delete-stale",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public static bool TryParse(string value, out MessageKind kind)
+    {
+        switch (value)
+        {
+            case "migrate-table": kind = MessageKind.MigrateTable; return true;
+            case "insert": kind = MessageKind.Insert; return true;
+            case "delete-stale": kind = MessageKind.DeleteStale; return true;
+            default: kind = default; return false;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace Workers.Core.Contract;
+
+/// <summary>One AMQP message as the contract sees it: its id, its string headers and its Arrow body.</summary>
+public sealed record WireMessage(Guid MessageId, IReadOnlyDictionary<string, string> Headers, ReadOnlyMemory<byte> Body)
+{
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+
+    public string Describe() =>
+        $"{Header(WireHeaders.Kind) ?? "?"} {Header(WireHeaders.Table) ?? "?"} (message {MessageId})";
+}
