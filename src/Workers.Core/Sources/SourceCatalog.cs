@@ -1,0 +1,29 @@
+using Workers.Core.Config;
+using Workers.Core.Sources.Test;
+
+namespace Workers.Core.Sources;
+
+/// <summary>The built-in sources, by CloudQuery plugin name.</summary>
+public static class SourceCatalog
+{
+    public static IReadOnlyList<string> Names { get; } = ["test"];
+
+    public static ISource Create(SourceSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        switch (spec.Path)
+        {
+            case "test":
+            {
+                var options = SpecBinder.Bind<TestSourceSpec>(spec.Spec, spec.Location);
+                var errors = options.Validate().ToList();
+                return errors.Count == 0
+                    ? new TestSource(options)
+                    : throw new ConfigException($"{spec.Location}: spec.spec.{errors[0]}");
+            }
+
+            default:
+                throw new ConfigException($"{spec.Location}: spec.path: unknown source '{spec.Path}' (built in: {string.Join(", ", Names)})");
+        }
+    }
+}
