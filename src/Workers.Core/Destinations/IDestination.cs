@@ -1,0 +1,40 @@
+using Workers.Core.Config;
+using Workers.Core.Contract;
+using Workers.Core.Schema;
+
+namespace Workers.Core.Destinations;
+
+/// <summary>
+/// The seam every destination implements. Tables arrive with the write policy already applied (see
+/// <see cref="WritePolicy"/>); the destination owns locking, its catalog and its batch ledger.
+/// </summary>
+public interface IDestination : IAsyncDisposable
+{
+    /// <summary>
+    /// Creates the table or brings it to <paramref name="table"/>, under a per-table lock. A sync older than the
+    /// one that last migrated the table changes nothing. Throws <see cref="MigrationRefusedException"/> when
+    /// <paramref name="mode"/> is safe and a change is not.
+    /// </summary>
+    Task<MigrationResult> MigrateAsync(TableSchema table, MigrateMode mode, SyncInfo sync, CancellationToken cancellationToken);
+
+    /// <summary>Writes the rows and records the batch id in one transaction; a known batch id writes nothing.</summary>
+    Task<WriteResult> WriteAsync(TableSchema table, WriteMode mode, InsertMessage insert, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes rows of the sync's source older than its sync time, once all the sync's batches for the table are
+    /// in the ledger; until then answers <see cref="DeleteStaleResult.Waiting"/> and deletes nothing.
+    /// </summary>
+    Task<DeleteStaleResult> DeleteStaleAsync(DeleteStaleMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads a whole table back, one array per row in the column order of <paramref name="table"/>, each value in
+    /// the storage form of <see cref="ArrowValues"/> for its column's type (tests and tools compare them).
+    /// </summary>
+    Task<IReadOnlyList<object?[]>> ReadAsync(TableSchema table, CancellationToken cancellationToken);
+
+    /// <summary>Throws a <see cref="DestinationConnectionException"/> with a clear verdict when the destination cannot be used.</summary>
+    Task TestConnectionAsync(CancellationToken cancellationToken);
+
+    /// <summary>True for errors worth retrying: lost connections, locks, throttling.</summary>
+    bool IsTransient(Exception exception);
+}

@@ -1,0 +1,3 @@
+namespace Workers.Core.Sync;
+
+public sealed record TablePublished(string Table, long Rows, int Batches);
