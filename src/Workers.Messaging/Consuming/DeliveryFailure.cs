@@ -1,0 +1,16 @@
+using Workers.Core.Contract;
+using Workers.Core.Destinations;
+
+namespace Workers.Messaging.Consuming;
+
+/// <summary>Classifies a failure once, at the delivery boundary: its reason for the error queue.</summary>
+static class DeliveryFailure
+{
+    public static string Reason(Exception exception) => exception switch
+    {
+        ContractViolationException violation => "contract violation: " + violation.Reason,
+        MigrationRefusedException refused => "migration refused: " + refused.Message,
+        DeleteStaleTimeoutException timeout => "delete-stale gave up waiting: " + timeout.Message,
+        _ => "write failed: " + exception.Message,
+    };
+}

@@ -1,0 +1,14 @@
+using Workers.Core.Contract;
+using Workers.Core.Destinations;
+
+namespace Workers.Messaging.Consuming;
+
+/// <summary>Hears the outcome of every delivery a worker handles: progress displays, tests, metrics.</summary>
+public interface IDeliveryObserver
+{
+    void Applied(string destination, WireMessage message, ApplyResult result);
+
+    void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals);
+
+    void DeadLettered(string destination, WireMessage message, string reason, Exception exception);
+}

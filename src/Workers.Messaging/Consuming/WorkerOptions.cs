@@ -1,0 +1,21 @@
+namespace Workers.Messaging.Consuming;
+
+/// <summary>How a worker consumes. Memory is bounded by ConcurrentMessages × the largest message.</summary>
+public sealed record WorkerOptions
+{
+    /// <summary>Messages handled at once per destination queue.</summary>
+    public int ConcurrentMessages { get; init; } = 2;
+
+    /// <summary>How long a delete-stale may wait, in total, for the batches of its sync.</summary>
+    public TimeSpan DeleteStaleMaxWait { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Pause before a waiting delete-stale goes back to the queue (doubles up to 1 s).</summary>
+    public TimeSpan DeleteStaleFirstPause { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Transient errors: attempts after the first, and the bound on their total time.</summary>
+    public int TransientRetries { get; init; } = 6;
+
+    public TimeSpan TransientRetryBudget { get; init; } = TimeSpan.FromSeconds(30);
+
+    public string WorkerName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+}
