@@ -1,0 +1,33 @@
+namespace Workers.Destinations.Sqlite;
+
+/// <summary>The sqlite destination's <c>spec</c>, field names as CloudQuery's sqlite plugin.</summary>
+public sealed class SqliteSpec
+{
+    /// <summary>Path of the database file; created with its directory when missing.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Accepted for compatibility: every insert message is written in one transaction.</summary>
+    public int BatchSize { get; set; } = 10_000;
+
+    public long BatchSizeBytes { get; set; } = 100_000_000;
+
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return "connection_string: required, the path of the database file";
+        }
+
+        if (BatchSize < 1)
+        {
+            yield return $"batch_size: must be a positive integer, got {BatchSize}";
+        }
+
+        if (BatchSizeBytes < 1)
+        {
+            yield return $"batch_size_bytes: must be a positive integer, got {BatchSizeBytes}";
+        }
+    }
+}

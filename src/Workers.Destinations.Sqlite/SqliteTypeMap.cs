@@ -1,0 +1,349 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Apache.Arrow;
+using Apache.Arrow.Scalars;
+using Apache.Arrow.Types;
+using Workers.Core.Schema;
+
+namespace Workers.Destinations.Sqlite;
+
+/// <summary>
+/// Arrow ↔ SQLite, as pure functions (docs/types.md has the table). Each Arrow type gets a declared type whose
+/// SQLite affinity keeps its values exact — uint64 and decimals as text, timestamps as sortable UTC text — and
+/// whose name is distinct enough for the migration diff to see a type change. Nested values are JSON text.
+/// </summary>
+static class SqliteTypeMap
+{
+    public static string DeclaredType(ColumnSchema column) => DeclaredType(column.Type, column.Extension);
+
+    public static string DeclaredType(Field field) => DeclaredType(field.DataType, CqExtensions.Of(field));
+
+    static string DeclaredType(IArrowType type, CqExtension extension) => extension switch
+    {
+        CqExtension.Uuid => "UUID",
+        CqExtension.Json => "TEXT_JSON",
+        CqExtension.Inet => "INET",
+        CqExtension.Mac => "MACADDR",
+        _ => type switch
+        {
+            BooleanType => "BOOLEAN",
+            Int8Type or Int16Type or UInt8Type => "SMALLINT",
+            Int32Type or UInt16Type => "INTEGER",
+            Int64Type or UInt32Type => "BIGINT",
+            UInt64Type => "TEXT_NUMERIC(20,0)",
+            Decimal128Type d => $"TEXT_NUMERIC({d.Precision},{d.Scale})",
+            FloatType => "FLOAT",
+            DoubleType => "DOUBLE",
+            StringType or LargeStringType => "TEXT",
+            BinaryType or LargeBinaryType or FixedSizeBinaryType => "BLOB",
+            Date32Type or Date64Type => "DATE",
+            Time32Type or Time64Type => "TIME",
+            TimestampType => "TIMESTAMP",
+            DurationType d => "DURATION_" + UnitName(d.Unit),
+            IntervalType i => "INTERVAL_" + i.Unit switch
+            {
+                IntervalUnit.YearMonth => "YEAR_MONTH",
+                IntervalUnit.DayTime => "DAY_TIME",
+                _ => "MONTH_DAY_NANO",
+            },
+            ListType l => "LIST_OF_" + DeclaredType(l.ValueField),
+            LargeListType l => "LIST_OF_" + DeclaredType(l.ValueField),
+            FixedSizeListType l => "LIST_OF_" + DeclaredType(l.ValueField),
+            MapType => "MAP",
+            StructType => "STRUCT",
+            _ => throw new NotSupportedException($"the sqlite destination cannot store Arrow type {type.Name}"),
+        },
+    };
+
+    /// <summary>A storage-level value (<see cref="ArrowValues"/>) as the value bound to a SQLite parameter.</summary>
+    public static object ToDb(Field field, object? value)
+    {
+        if (value is null)
+        {
+            return DBNull.Value;
+        }
+
+        var extension = CqExtensions.Of(field);
+        return (field.DataType, value) switch
+        {
+            (_, byte[] bytes) when extension != CqExtension.None => ExtensionText(extension, bytes),
+            (BooleanType, bool b) => b ? 1L : 0L,
+            (UInt64Type, ulong u) => u.ToString(CultureInfo.InvariantCulture),
+            (Decimal128Type, decimal d) => d.ToString(CultureInfo.InvariantCulture),
+            (FloatType, float f) => (double)f,
+            (Date32Type or Date64Type, long v) => ArrowValues.ToDate(field.DataType, v).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            (TimeType t, long v) => TimeText(t.Unit, v),
+            (TimestampType t, long v) => TimestampText(t.Unit, v),
+            (IntervalType or ListType or LargeListType or FixedSizeListType or MapType or StructType, _) => Json(field, value),
+            (StringType or LargeStringType, string s) => s,
+            _ => value,
+        };
+    }
+
+    /// <summary>A value read from SQLite back in the storage form <see cref="ArrowValues"/> gives for the field.</summary>
+    public static object? FromDb(Field field, object? value)
+    {
+        if (value is null or DBNull)
+        {
+            return null;
+        }
+
+        var extension = CqExtensions.Of(field);
+        if (extension != CqExtension.None)
+        {
+            return ExtensionBytes(extension, (string)value);
+        }
+
+        return field.DataType switch
+        {
+            BooleanType => Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0,
+            UInt64Type => ulong.Parse((string)value, CultureInfo.InvariantCulture),
+            Decimal128Type => decimal.Parse((string)value, NumberStyles.Float, CultureInfo.InvariantCulture),
+            FloatType => (float)Convert.ToDouble(value, CultureInfo.InvariantCulture),
+            DoubleType => Convert.ToDouble(value, CultureInfo.InvariantCulture),
+            Int8Type or Int16Type or Int32Type or Int64Type or UInt8Type or UInt16Type or UInt32Type or DurationType => Convert.ToInt64(value, CultureInfo.InvariantCulture),
+            Date32Type => (long)DateOnly.ParseExact((string)value, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber,
+            Date64Type => (DateOnly.ParseExact((string)value, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue) - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMillisecond,
+            Time64Type { Unit: TimeUnit.Nanosecond } => TimeNanos((string)value),
+            TimeType t => FromMicros(t.Unit, ParseTimeMicros((string)value)),
+            TimestampType t => FromMicros(t.Unit, ParseTimestampMicros((string)value)),
+            IntervalType or ListType or LargeListType or FixedSizeListType or MapType or StructType => FromJson(field, JsonDocument.Parse((string)value).RootElement),
+            _ => value,
+        };
+    }
+
+    static string UnitName(TimeUnit unit) => unit switch
+    {
+        TimeUnit.Second => "S",
+        TimeUnit.Millisecond => "MS",
+        TimeUnit.Microsecond => "US",
+        _ => "NS",
+    };
+
+    static string ExtensionText(CqExtension extension, byte[] bytes) => extension switch
+    {
+        CqExtension.Uuid => new Guid(bytes, bigEndian: true).ToString("D"),
+        CqExtension.Mac => string.Join(':', bytes.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))),
+        _ => Encoding.UTF8.GetString(bytes),
+    };
+
+    static byte[] ExtensionBytes(CqExtension extension, string text) => extension switch
+    {
+        CqExtension.Uuid => Guid.Parse(text).ToByteArray(bigEndian: true),
+        CqExtension.Mac => text.Split(':').Select(part => byte.Parse(part, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray(),
+        _ => Encoding.UTF8.GetBytes(text),
+    };
+
+    // Times keep every digit their unit has, so nanoseconds survive; timestamps are UTC with microseconds, as CloudQuery stores them.
+    static string TimeText(TimeUnit unit, long value)
+    {
+        var (whole, fraction, digits) = unit switch
+        {
+            TimeUnit.Second => (value, 0L, 0),
+            TimeUnit.Millisecond => (value / 1_000, value % 1_000, 3),
+            TimeUnit.Microsecond => (value / 1_000_000, value % 1_000_000, 6),
+            _ => (value / 1_000_000_000, value % 1_000_000_000, 9),
+        };
+        var text = $"{whole / 3600:00}:{whole / 60 % 60:00}:{whole % 60:00}";
+        return digits == 0 ? text : text + "." + fraction.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0');
+    }
+
+    static long ParseTimeMicros(string text)
+    {
+        var parts = text.Split('.', 2);
+        var hms = parts[0].Split(':');
+        var seconds = (long.Parse(hms[0], CultureInfo.InvariantCulture) * 3600) + (long.Parse(hms[1], CultureInfo.InvariantCulture) * 60) + long.Parse(hms[2], CultureInfo.InvariantCulture);
+        var nanos = parts.Length == 2 ? long.Parse(parts[1].PadRight(9, '0')[..9], CultureInfo.InvariantCulture) : 0;
+        return (seconds * 1_000_000) + (nanos / 1_000);
+    }
+
+    static object TimeNanos(string text)
+    {
+        var parts = text.Split('.', 2);
+        var hms = parts[0].Split(':');
+        var seconds = (long.Parse(hms[0], CultureInfo.InvariantCulture) * 3600) + (long.Parse(hms[1], CultureInfo.InvariantCulture) * 60) + long.Parse(hms[2], CultureInfo.InvariantCulture);
+        var nanos = parts.Length == 2 ? long.Parse(parts[1].PadRight(9, '0')[..9], CultureInfo.InvariantCulture) : 0;
+        return (seconds * 1_000_000_000) + nanos;
+    }
+
+    static string TimestampText(TimeUnit unit, long value)
+    {
+        var micros = ArrowValues.ToMicros(unit, value);
+        return DateTime.UnixEpoch.AddTicks(micros * 10).ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+    }
+
+    static long ParseTimestampMicros(string text) =>
+        (DateTime.ParseExact(text, "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal).Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    static long FromMicros(TimeUnit unit, long micros) => unit switch
+    {
+        TimeUnit.Second => micros / 1_000_000,
+        TimeUnit.Millisecond => micros / 1_000,
+        TimeUnit.Microsecond => micros,
+        _ => micros * 1_000,
+    };
+
+    static string Json(Field field, object value)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            WriteJson(writer, field, value);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    static void WriteJson(Utf8JsonWriter writer, Field field, object? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        switch (field.DataType, value)
+        {
+            case (ListType l, List<object?> items):
+                WriteArray(writer, l.ValueField, items);
+                break;
+            case (LargeListType l, List<object?> items):
+                WriteArray(writer, l.ValueField, items);
+                break;
+            case (FixedSizeListType l, List<object?> items):
+                WriteArray(writer, l.ValueField, items);
+                break;
+            case (StructType s, List<KeyValuePair<string, object?>> fields):
+                writer.WriteStartObject();
+                for (var i = 0; i < fields.Count; i++)
+                {
+                    writer.WritePropertyName(fields[i].Key);
+                    WriteJson(writer, s.Fields[i], fields[i].Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case (MapType m, List<KeyValuePair<object?, object?>> entries):
+                writer.WriteStartArray();
+                foreach (var entry in entries)
+                {
+                    writer.WriteStartObject();
+                    writer.WritePropertyName("key");
+                    WriteJson(writer, m.KeyField, entry.Key);
+                    writer.WritePropertyName("value");
+                    WriteJson(writer, m.ValueField, entry.Value);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                break;
+            case (_, YearMonthInterval ym):
+                writer.WriteStartObject();
+                writer.WriteNumber("months", ym.Months);
+                writer.WriteEndObject();
+                break;
+            case (_, DayTimeInterval dt):
+                writer.WriteStartObject();
+                writer.WriteNumber("days", dt.Days);
+                writer.WriteNumber("milliseconds", dt.Milliseconds);
+                writer.WriteEndObject();
+                break;
+            case (_, MonthDayNanosecondInterval mdn):
+                writer.WriteStartObject();
+                writer.WriteNumber("months", mdn.Months);
+                writer.WriteNumber("days", mdn.Days);
+                writer.WriteNumber("nanoseconds", mdn.Nanoseconds);
+                writer.WriteEndObject();
+                break;
+            case (DateType or TimeType or TimestampType, long):
+                writer.WriteStringValue((string)ToDb(field, value));
+                break;
+            case (_, long l):
+                writer.WriteNumberValue(l);
+                break;
+            case (_, ulong u):
+                writer.WriteNumberValue(u);
+                break;
+            case (_, bool b):
+                writer.WriteBooleanValue(b);
+                break;
+            case (_, double d) when double.IsFinite(d):
+                writer.WriteNumberValue(d);
+                break;
+            case (_, float f) when float.IsFinite(f):
+                writer.WriteNumberValue(f);
+                break;
+            case (_, double or float):
+                writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                break;
+            default:
+                // Everything else has a text form in SQLite already (decimal, dates, times, uuid, inet, mac, binary as base64).
+                var db = ToDb(field, value);
+                writer.WriteStringValue(db is byte[] bytes ? Convert.ToBase64String(bytes) : Convert.ToString(db, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+
+    static void WriteArray(Utf8JsonWriter writer, Field element, List<object?> items)
+    {
+        writer.WriteStartArray();
+        foreach (var item in items)
+        {
+            WriteJson(writer, element, item);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    static object? FromJson(Field field, JsonElement json)
+    {
+        if (json.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        switch (field.DataType)
+        {
+            case ListType l:
+                return json.EnumerateArray().Select(e => FromJson(l.ValueField, e)).ToList();
+            case LargeListType l:
+                return json.EnumerateArray().Select(e => FromJson(l.ValueField, e)).ToList();
+            case FixedSizeListType l:
+                return json.EnumerateArray().Select(e => FromJson(l.ValueField, e)).ToList();
+            case StructType s:
+                return s.Fields.Select(f => new KeyValuePair<string, object?>(f.Name, FromJson(f, json.GetProperty(f.Name)))).ToList();
+            case MapType m:
+                return json.EnumerateArray()
+                    .Select(e => new KeyValuePair<object?, object?>(FromJson(m.KeyField, e.GetProperty("key")), FromJson(m.ValueField, e.GetProperty("value"))))
+                    .ToList();
+            case IntervalType { Unit: IntervalUnit.YearMonth }:
+                return new YearMonthInterval(json.GetProperty("months").GetInt32());
+            case IntervalType { Unit: IntervalUnit.DayTime }:
+                return new DayTimeInterval(json.GetProperty("days").GetInt32(), json.GetProperty("milliseconds").GetInt32());
+            case IntervalType:
+                return new MonthDayNanosecondInterval(json.GetProperty("months").GetInt32(), json.GetProperty("days").GetInt32(), json.GetProperty("nanoseconds").GetInt64());
+            case UInt64Type when json.ValueKind == JsonValueKind.Number:
+                return json.GetUInt64();
+            case BooleanType:
+                return json.GetBoolean();
+            case FloatType when json.ValueKind == JsonValueKind.Number:
+                return json.GetSingle();
+            case DoubleType when json.ValueKind == JsonValueKind.Number:
+                return json.GetDouble();
+            case FloatType:
+                return float.Parse(json.GetString()!, CultureInfo.InvariantCulture);
+            case DoubleType:
+                return double.Parse(json.GetString()!, CultureInfo.InvariantCulture);
+            case Time64Type { Unit: TimeUnit.Nanosecond }:
+                return TimeNanos(json.GetString()!);
+            case Decimal128Type:
+                // Before the binary case: Arrow's decimal type derives from fixed_size_binary.
+                return decimal.Parse(json.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture);
+            case BinaryType or LargeBinaryType or FixedSizeBinaryType when CqExtensions.Of(field) == CqExtension.None:
+                return Convert.FromBase64String(json.GetString()!);
+            default:
+                return json.ValueKind == JsonValueKind.Number ? json.GetInt64() : FromDb(field, json.GetString());
+        }
+    }
+}
