@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Workers.Cli.Destinations;
+using Workers.Cli.Progress;
+using Workers.Core.Config;
+using Workers.Core.Contract;
+using Workers.Core.Destinations;
+using Workers.Core.Sync;
+using Workers.Messaging.Consuming;
+using Workers.Messaging.Embedded;
+
+namespace Workers.Cli.Commands;
+
+/// <summary>
+/// <c>workers sync FILE</c>: runs the sources and publishes. With no broker configured it runs embedded: an
+/// in-memory bus and in-process workers for the destinations defined in the file, then reports what landed.
+/// </summary>
+static class SyncCommand
+{
+    public static async Task<int> RunAsync(string file, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WORKERS_BROKER_URL")))
+        {
+            await Console.Error.WriteLineAsync(
+                "WORKERS_BROKER_URL is set, but this build of workers syncs only embedded (no RabbitMQ publishing yet). Unset it to run embedded.");
+            return 2;
+        }
+
+        var config = ConfigLoader.LoadFile(file);
+        if (config.Sources.Count == 0)
+        {
+            throw new ConfigException($"{file}: declares no source to sync");
+        }
+
+        foreach (var source in config.Sources)
+        {
+            foreach (var name in source.Destinations.Where(n => config.Destinations.All(d => d.Name != n)))
+            {
+                throw new ConfigException($"{source.Location}: spec.destinations: \"{name}\" is not declared in {file} (embedded mode runs the destinations of the file)");
+            }
+        }
+
+        var used = config.Destinations.Where(d => config.Sources.Any(s => s.Destinations.Contains(d.Name))).ToList();
+        var writers = used.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
+        try
+        {
+            var tracker = new SyncTracker();
+            var stopwatch = Stopwatch.StartNew();
+            var view = new ProgressView(tracker, output, interactive: !Console.IsOutputRedirected);
+            using var stopView = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var drawing = view.RunAsync(stopView.Token);
+
+            await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions(), tracker, loggers, cancellationToken))
+            {
+                var publisher = new CountingPublisher(fleet, tracker);
+                var runner = new SyncRunner(publisher, TimeProvider.System, tracker);
+                var syncs = await runner.RunAsync(config, cancellationToken);
+                tracker.PublishingFinished();
+                await tracker.Done.WaitAsync(cancellationToken);
+                foreach (var sync in syncs)
+                {
+                    await output.WriteLineAsync($"sync {sync.SyncId} of source \"{sync.SourceName}\" at {SyncTimes.Format(sync.SyncTime)}");
+                }
+            }
+
+            await stopView.CancelAsync();
+            await drawing;
+            view.Summary(stopwatch.Elapsed);
+            foreach (var hint in used.Select(DestinationCatalog.WhereToLook).OfType<string>())
+            {
+                await output.WriteLineAsync(hint);
+            }
+
+            if (!tracker.DeadLetters.IsEmpty())
+            {
+                await Console.Error.WriteLineAsync($"\n{tracker.DeadLetters.Count} message(s) were dead-lettered; nothing of them was written:");
+                foreach (var (destination, table, reason) in tracker.DeadLetters.Take(20))
+                {
+                    await Console.Error.WriteLineAsync($"  {destination} {table}: {reason}");
+                }
+
+                return 1;
+            }
+
+            return 0;
+        }
+        finally
+        {
+            foreach (var writer in writers)
+            {
+                await writer.Destination.DisposeAsync();
+            }
+        }
+    }
+
+    static bool IsEmpty<T>(this IReadOnlyCollection<T> items) => items.Count == 0;
+
+    sealed class CountingPublisher(ISyncPublisher inner, SyncTracker tracker) : ISyncPublisher
+    {
+        public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
+        {
+            tracker.MessagePublished();
+            await inner.PublishAsync(destination, message, cancellationToken);
+        }
+    }
+}
