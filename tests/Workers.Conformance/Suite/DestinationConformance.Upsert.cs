@@ -1,0 +1,82 @@
+using Workers.Conformance.Harness;
+using Workers.Core.Config;
+using Workers.Core.Schema;
+using Workers.Core.Sources.Test;
+using Workers.Core.Sync;
+
+namespace Workers.Conformance.Suite;
+
+public abstract partial class DestinationConformance
+{
+    [Fact]
+    public async Task Upsert_SameRowTwice_KeepsOne()
+    {
+        var harness = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("upsert_basic"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name", primaryKey: true));
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+
+        await harness.InsertAsync(Batches.Of(schema, [1L, "foo"]), sync);
+        ValueAssert.RowsEqual(schema, [[1L, "foo"]], await harness.ReadAsync(schema));
+
+        await harness.InsertAsync(Batches.Of(schema, [1L, "foo"]), sync);
+        ValueAssert.RowsEqual(schema, [[1L, "foo"]], await harness.ReadAsync(schema));
+    }
+
+    [Fact]
+    public async Task Upsert_AllTypes_NullRowsReplaceEveryValue()
+    {
+        var harness = Harness(WriteMode.Overwrite);
+        var sync = DestinationHarness.Sync(T0);
+        var bare = WithExtraKey(TestData.AllTypesSchema(Schemas.UniqueName("upsert_all")));
+        var schema = SyncColumns.AddTo(bare);
+        await harness.MigrateAsync(schema, sync);
+
+        var values = SyncColumns.AddTo(Batches.Generate(bare, 10, seed: 3), sync);
+        await harness.InsertAsync(values, sync);
+        ValueAssert.RowsEqual(schema, Rows.Of(schema, values).SortedBy(schema, "id"), (await harness.ReadAsync(schema)).SortedBy(schema, "id"));
+
+        // Same keys, every other column null: an upsert replaces every column, it does not merge.
+        var nulls = SyncColumns.AddTo(Batches.Generate(bare, 10, seed: 3, nullRows: true), sync);
+        await harness.InsertAsync(nulls, sync);
+        ValueAssert.RowsEqual(schema, Rows.Of(schema, nulls).SortedBy(schema, "id"), (await harness.ReadAsync(schema)).SortedBy(schema, "id"));
+    }
+
+    [Fact]
+    public async Task Upsert_TenRowsOneKeyInOneBatch_LastRowWins()
+    {
+        var harness = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("upsert_duplicates"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+
+        await harness.InsertAsync(Batches.Of(schema, Enumerable.Range(0, 10).Select(i => new object?[] { 1L, $"foo{i}" }).ToArray()), sync);
+
+        ValueAssert.RowsEqual(schema, [[1L, "foo9"]], await harness.ReadAsync(schema));
+    }
+
+    [Fact]
+    public async Task Upsert_PkModeCqIdOnly_KeysOnCqId()
+    {
+        var harness = Harness(WriteMode.Overwrite, pk: PkMode.CqIdOnly);
+        var schema = Schemas.Table(Schemas.UniqueName("upsert_cqid"),
+            Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Uuid("_cq_id", notNull: true, unique: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        var first = Batches.NewUuid();
+        await harness.MigrateAsync(schema, sync);
+
+        // Same source key, different _cq_id: two rows. Same _cq_id again: replaced.
+        await harness.InsertAsync(Batches.Of(schema, [1L, first, "a"], [1L, Batches.NewUuid(), "b"]), sync);
+        await harness.InsertAsync(Batches.Of(schema, [1L, first, "c"]), sync);
+
+        var rows = await harness.ReadAsync(schema);
+        Assert.Equal(2, rows.Count);
+        Assert.Contains(rows, r => ValueAssert.Same(r[1], first) && (string?)r[2] == "c");
+    }
+
+    static Apache.Arrow.Schema WithExtraKey(Apache.Arrow.Schema schema)
+    {
+        var table = TableSchema.FromArrow(schema);
+        return (table with { Columns = [.. table.Columns, new ColumnSchema("name", Apache.Arrow.Types.StringType.Default, CqExtension.None, true, true, false, false)] }).ToArrow();
+    }
+}
