@@ -71,7 +71,9 @@ static class SqliteTypeMap
             (BooleanType, bool b) => b ? 1L : 0L,
             (UInt64Type, ulong u) => u.ToString(CultureInfo.InvariantCulture),
             (Decimal128Type, decimal d) => d.ToString(CultureInfo.InvariantCulture),
-            (FloatType, float f) => (double)f,
+            // SQLite turns a NaN REAL into NULL; as text it survives (REAL affinity keeps non-numeric text).
+            (FloatType, float f) => float.IsNaN(f) ? "NaN" : (double)f,
+            (DoubleType, double d) when double.IsNaN(d) => "NaN",
             (Date32Type or Date64Type, long v) => ArrowValues.ToDate(field.DataType, v).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             (TimeType t, long v) => TimeText(t.Unit, v),
             (TimestampType t, long v) => TimestampText(t.Unit, v),

@@ -46,6 +46,7 @@ sealed class SyncTracker : ISyncObserver, IDeliveryObserver
         {
             var progress = _tables.GetOrAdd((destination, table), _ => new TableProgress());
             Interlocked.Add(ref progress.RowsPublished, rows);
+            Interlocked.Increment(ref progress.BatchesPublished);
         }
     }
 
@@ -69,6 +70,7 @@ sealed class SyncTracker : ISyncObserver, IDeliveryObserver
         {
             Interlocked.Add(ref progress.RowsWritten, result.Rows);
             Interlocked.Increment(ref progress.Batches);
+            Interlocked.Increment(ref progress.BatchesResolved);
         }
         else if (result.Kind == MessageKind.DeleteStale)
         {
@@ -78,14 +80,33 @@ sealed class SyncTracker : ISyncObserver, IDeliveryObserver
         Resolve();
     }
 
+    /// <summary>
+    /// A delete-stale waiting for batches that were dead-lettered would wait out its whole bound; the embedded sync
+    /// stops waiting for it and reports it instead (a fleet keeps it waiting, so that a replay can complete it).
+    /// </summary>
     public void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals)
     {
+        var table = message.Header(WireHeaders.Table) ?? "?";
+        var progress = _tables.GetOrAdd((destination, table), _ => new TableProgress());
+        if (Interlocked.Read(ref progress.DeadLetters) > 0 &&
+            Interlocked.Read(ref progress.BatchesResolved) >= Interlocked.Read(ref progress.BatchesPublished) &&
+            Interlocked.Exchange(ref progress.DeleteStaleAbandoned, 1) == 0)
+        {
+            _deadLetters.Add((destination, table, $"delete-stale not applied: {result.Summary}; the other batches were dead-lettered"));
+            Resolve();
+        }
     }
 
     public void DeadLettered(string destination, WireMessage message, string reason, Exception exception)
     {
         var table = message.Header(WireHeaders.Table) ?? "?";
-        Interlocked.Increment(ref _tables.GetOrAdd((destination, table), _ => new TableProgress()).DeadLetters);
+        var progress = _tables.GetOrAdd((destination, table), _ => new TableProgress());
+        Interlocked.Increment(ref progress.DeadLetters);
+        if (message.Header(WireHeaders.Kind) == MessageKinds.ToWire(MessageKind.Insert))
+        {
+            Interlocked.Increment(ref progress.BatchesResolved);
+        }
+
         _deadLetters.Add((destination, table, reason));
         Resolve();
     }

@@ -8,4 +8,7 @@ sealed class TableProgress
     public long Batches;
     public long StaleDeleted;
     public long DeadLetters;
+    public long BatchesPublished;
+    public long BatchesResolved;
+    public int DeleteStaleAbandoned;
 }

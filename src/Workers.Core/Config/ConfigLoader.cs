@@ -33,6 +33,11 @@ public static class ConfigLoader
         {
             throw new ConfigException($"{file}: line {ex.Start.Line}: not valid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet reports some unclosed flow collections this way, without a position.
+            throw new ConfigException($"{file}: not valid YAML (an unclosed [ or {{?): {ex.Message}", ex);
+        }
 
         var sources = new List<SourceSpec>();
         var destinations = new List<DestinationSpec>();

@@ -97,7 +97,10 @@ public static class WireCodec
                     throw new ContractViolationException($"delete-stale must have an empty body, got {message.Body.Length} bytes");
                 }
 
-                return new DeleteStaleMessage(sync, table, checked((int)RequiredCount(message, WireHeaders.Batches)));
+                var expected = RequiredCount(message, WireHeaders.Batches);
+                return expected <= int.MaxValue
+                    ? new DeleteStaleMessage(sync, table, (int)expected)
+                    : throw new ContractViolationException($"header {WireHeaders.Batches} is out of range: {expected}");
         }
     }
 
