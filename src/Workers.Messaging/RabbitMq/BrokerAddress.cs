@@ -1,0 +1,25 @@
+namespace Workers.Messaging.RabbitMq;
+
+/// <summary><c>amqp[s]://user:pass@host:port/vhost</c>, split for MassTransit; the password never reaches a log.</summary>
+public sealed record BrokerAddress(string Host, int Port, string VirtualHost, string Username, string Password, bool UseTls)
+{
+    public static BrokerAddress Parse(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
+        {
+            throw new ArgumentException("WORKERS_BROKER_URL must look like amqp://user:pass@host:5672/vhost", nameof(url));
+        }
+
+        var user = uri.UserInfo.Split(':', 2);
+        var vhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        return new BrokerAddress(
+            uri.Host,
+            uri.IsDefaultPort ? (uri.Scheme == "amqps" ? 5671 : 5672) : uri.Port,
+            vhost.Length == 0 ? "/" : vhost,
+            user.Length > 0 && user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : "guest",
+            user.Length > 1 ? Uri.UnescapeDataString(user[1]) : "guest",
+            uri.Scheme == "amqps");
+    }
+
+    public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}:***@{Host}:{Port}/{VirtualHost.TrimStart('/')}";
+}

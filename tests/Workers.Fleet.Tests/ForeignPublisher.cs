@@ -1,0 +1,69 @@
+using System.Text;
+using RabbitMQ.Client;
+using Workers.Core.Contract;
+
+namespace Workers.Fleet.Tests;
+
+/// <summary>
+/// Publishes the way docs/wire-format.md tells a Go, Python or Node program to: plain AMQP to the default
+/// exchange, string headers, the Arrow bytes as the body, publisher confirms. No MassTransit on this side.
+/// </summary>
+sealed class ForeignPublisher : IAsyncDisposable
+{
+    readonly IConnection _connection;
+    readonly IChannel _channel;
+
+    ForeignPublisher(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public static async Task<ForeignPublisher> ConnectAsync(string url)
+    {
+        var connection = await new ConnectionFactory { Uri = new Uri(url) }.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        return new ForeignPublisher(connection, channel);
+    }
+
+    /// <summary>
+    /// Declares the destination's queue as the contract describes it; RabbitMQ refuses (PRECONDITION_FAILED) if the
+    /// workers declared it any other way, so this also proves the queue is a durable quorum queue.
+    /// </summary>
+    public async Task DeclareQueueAsync(string destination) =>
+        await _channel.QueueDeclareAsync("workers." + destination, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+
+    /// <summary>One message from <paramref name="queue"/>, or null when it is empty or does not exist yet.</summary>
+    public async Task<BasicGetResult?> TryGetAsync(string queue)
+    {
+        // A fresh channel each time: asking for a queue that does not exist closes the channel.
+        await using var channel = await _connection.CreateChannelAsync();
+        try
+        {
+            return await channel.BasicGetAsync(queue, autoAck: true);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return null;
+        }
+    }
+
+    public async Task PublishAsync(string destination, WireMessage message)
+    {
+        var properties = new BasicProperties
+        {
+            ContentType = WireHeaders.ContentType,
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = message.MessageId.ToString(),
+            Headers = message.Headers.ToDictionary(h => h.Key, h => (object?)Encoding.UTF8.GetBytes(h.Value)),
+        };
+        await _channel.BasicPublishAsync("", "workers." + destination, mandatory: true, properties, message.Body);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}

@@ -1,0 +1,12 @@
+namespace Workers.Fleet.Tests;
+
+/// <summary>The services infra/services.sh started. Missing means the run is broken: fail, never skip.</summary>
+static class TestServices
+{
+    public static string RabbitMqUrl => Required("WORKERS_TEST_RABBITMQ_URL");
+
+    static string Required(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set: run the tests with ./infra/test.sh, which starts the services");
+}
