@@ -34,7 +34,7 @@ static async Task<int> Run(bool verbose, Func<ILoggerFactory, Task<int>> command
     }
     catch (ConfigException ex)
     {
-        await Console.Error.WriteLineAsync($"configuration error: {ex.Message}");
+        await Console.Error.WriteLineAsync($"configuration error: {Secrets.Redact(ex.Message)}");
         return 2;
     }
     finally

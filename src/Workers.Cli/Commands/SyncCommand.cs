@@ -5,6 +5,7 @@ using Workers.Cli.Progress;
 using Workers.Core.Config;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
+using Workers.Core.Sources;
 using Workers.Core.Sync;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Embedded;
@@ -40,6 +41,8 @@ static class SyncCommand
             }
         }
 
+        // Every spec is bound and checked before anything starts.
+        var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
         var used = config.Destinations.Where(d => config.Sources.Any(s => s.Destinations.Contains(d.Name))).ToList();
         var writers = used.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
         try
@@ -54,7 +57,12 @@ static class SyncCommand
             {
                 var publisher = new CountingPublisher(fleet, tracker);
                 var runner = new SyncRunner(publisher, TimeProvider.System, tracker);
-                var syncs = await runner.RunAsync(config, cancellationToken);
+                var syncs = new List<SyncInfo>();
+                foreach (var (spec, source) in sources)
+                {
+                    syncs.Add(await runner.RunSourceAsync(spec, source, cancellationToken));
+                }
+
                 tracker.PublishingFinished();
                 await tracker.Done.WaitAsync(cancellationToken);
                 foreach (var sync in syncs)
@@ -76,7 +84,7 @@ static class SyncCommand
                 await Console.Error.WriteLineAsync($"\n{tracker.DeadLetters.Count} message(s) were dead-lettered; nothing of them was written:");
                 foreach (var (destination, table, reason) in tracker.DeadLetters.Take(20))
                 {
-                    await Console.Error.WriteLineAsync($"  {destination} {table}: {reason}");
+                    await Console.Error.WriteLineAsync($"  {destination} {table}: {Secrets.Redact(reason)}");
                 }
 
                 return 1;

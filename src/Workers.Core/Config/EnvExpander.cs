@@ -37,6 +37,7 @@ public static class EnvExpander
                 var name = text[(i + 2)..end];
                 var value = lookup(name) ?? throw new ConfigException(
                     $"{file}: line {line}: environment variable {name} is not set (referenced as ${{{name}}})");
+                Secrets.Register(value);
                 output.Append(value);
                 i = end;
                 continue;

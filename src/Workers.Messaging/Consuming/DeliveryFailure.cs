@@ -1,3 +1,4 @@
+using Workers.Core.Config;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
 
@@ -6,11 +7,11 @@ namespace Workers.Messaging.Consuming;
 /// <summary>Classifies a failure once, at the delivery boundary: its reason for the error queue.</summary>
 static class DeliveryFailure
 {
-    public static string Reason(Exception exception) => exception switch
+    public static string Reason(Exception exception) => Secrets.Redact(exception switch
     {
         ContractViolationException violation => "contract violation: " + violation.Reason,
         MigrationRefusedException refused => "migration refused: " + refused.Message,
         DeleteStaleTimeoutException timeout => "delete-stale gave up waiting: " + timeout.Message,
         _ => "write failed: " + exception.Message,
-    };
+    });
 }
