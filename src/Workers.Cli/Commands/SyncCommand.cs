@@ -53,11 +53,11 @@ static class SyncCommand
             using var stopView = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var drawing = view.RunAsync(stopView.Token);
 
+            var syncs = new List<SyncInfo>();
             await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions(), tracker, loggers, cancellationToken))
             {
                 var publisher = new CountingPublisher(fleet, tracker);
                 var runner = new SyncRunner(publisher, TimeProvider.System, tracker);
-                var syncs = new List<SyncInfo>();
                 foreach (var (spec, source) in sources)
                 {
                     syncs.Add(await runner.RunSourceAsync(spec, source, cancellationToken));
@@ -65,15 +65,16 @@ static class SyncCommand
 
                 tracker.PublishingFinished();
                 await tracker.Done.WaitAsync(cancellationToken);
-                foreach (var sync in syncs)
-                {
-                    await output.WriteLineAsync($"sync {sync.SyncId} of source \"{sync.SourceName}\" at {SyncTimes.Format(sync.SyncTime)}");
-                }
             }
 
             await stopView.CancelAsync();
             await drawing;
             view.Summary(stopwatch.Elapsed);
+            foreach (var sync in syncs)
+            {
+                await output.WriteLineAsync($"sync {sync.SyncId} of source \"{sync.SourceName}\" at {SyncTimes.Format(sync.SyncTime)}");
+            }
+
             foreach (var hint in used.Select(DestinationCatalog.WhereToLook).OfType<string>())
             {
                 await output.WriteLineAsync(hint);

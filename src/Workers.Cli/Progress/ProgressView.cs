@@ -31,7 +31,7 @@ sealed class ProgressView(SyncTracker tracker, TextWriter output, bool interacti
         var elapsed = Math.Max(0.001, (DateTime.UtcNow - tracker.Started).TotalSeconds);
         var lines = tracker.Tables
             .Select(t => string.Create(CultureInfo.InvariantCulture,
-                $"  {t.Key.Destination,-12} {t.Key.Table,-28} {t.Value.RowsWritten,12:N0} / {t.Value.RowsPublished,-12:N0} rows {t.Value.RowsWritten / elapsed,10:N0} rows/s"))
+                $"  {t.Key.Destination,-12} {t.Key.Table,-28} {t.Value.RowsWritten,12:N0} / {t.Value.RowsPublished,12:N0} rows {t.Value.RowsWritten / elapsed,10:N0} rows/s"))
             .ToList();
         if (!interactive)
         {
