@@ -107,7 +107,7 @@ static class SqliteTypeMap
             Int8Type or Int16Type or Int32Type or Int64Type or UInt8Type or UInt16Type or UInt32Type or DurationType => Convert.ToInt64(value, CultureInfo.InvariantCulture),
             Date32Type => (long)DateOnly.ParseExact((string)value, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber,
             Date64Type => (DateOnly.ParseExact((string)value, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue) - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMillisecond,
-            Time64Type { Unit: TimeUnit.Nanosecond } => TimeNanos((string)value),
+            Time64Type { Unit: TimeUnit.Nanosecond } => ParseTimeNanos((string)value),
             TimeType t => FromMicros(t.Unit, ParseTimeMicros((string)value)),
             TimestampType t => FromMicros(t.Unit, ParseTimestampMicros((string)value)),
             IntervalType or ListType or LargeListType or FixedSizeListType or MapType or StructType => FromJson(field, JsonDocument.Parse((string)value).RootElement),
@@ -151,16 +151,9 @@ static class SqliteTypeMap
         return digits == 0 ? text : text + "." + fraction.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0');
     }
 
-    static long ParseTimeMicros(string text)
-    {
-        var parts = text.Split('.', 2);
-        var hms = parts[0].Split(':');
-        var seconds = (long.Parse(hms[0], CultureInfo.InvariantCulture) * 3600) + (long.Parse(hms[1], CultureInfo.InvariantCulture) * 60) + long.Parse(hms[2], CultureInfo.InvariantCulture);
-        var nanos = parts.Length == 2 ? long.Parse(parts[1].PadRight(9, '0')[..9], CultureInfo.InvariantCulture) : 0;
-        return (seconds * 1_000_000) + (nanos / 1_000);
-    }
+    static long ParseTimeMicros(string text) => ParseTimeNanos(text) / 1_000;
 
-    static object TimeNanos(string text)
+    static long ParseTimeNanos(string text)
     {
         var parts = text.Split('.', 2);
         var hms = parts[0].Split(':');
@@ -338,7 +331,7 @@ static class SqliteTypeMap
             case DoubleType:
                 return double.Parse(json.GetString()!, CultureInfo.InvariantCulture);
             case Time64Type { Unit: TimeUnit.Nanosecond }:
-                return TimeNanos(json.GetString()!);
+                return ParseTimeNanos(json.GetString()!);
             case Decimal128Type:
                 // Before the binary case: Arrow's decimal type derives from fixed_size_binary.
                 return decimal.Parse(json.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture);

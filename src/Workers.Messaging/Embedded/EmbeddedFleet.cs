@@ -1,11 +1,9 @@
 using MassTransit;
-using MassTransit.Middleware;
 using Microsoft.Extensions.Logging;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
 using Workers.Core.Sync;
 using Workers.Messaging.Consuming;
-using Workers.Messaging.Resilience;
 using Workers.Messaging.Serialization;
 
 namespace Workers.Messaging.Embedded;
@@ -36,19 +34,7 @@ public sealed class EmbeddedFleet : ISyncPublisher, IAsyncDisposable
             cfg.AddDeserializer(new ArrowSerializerFactory(), isDefault: true);
             foreach (var writer in writers)
             {
-                var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
-                var retry = TransientRetry.Create(writer.Destination, options, logger);
-                cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint =>
-                {
-                    endpoint.ConcurrentMessageLimit = options.ConcurrentMessages;
-                    endpoint.PublishFaults = false;
-                    endpoint.ConfigureError(error =>
-                    {
-                        error.UseFilter(new FailureHeadersFilter(options.WorkerName));
-                        error.UseFilter(new ErrorTransportFilter());
-                    });
-                    endpoint.Consumer(() => new DestinationConsumer(writer, retry, options, observer, logger));
-                });
+                cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint => WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory));
             }
         });
 

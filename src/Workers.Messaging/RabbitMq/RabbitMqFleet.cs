@@ -1,9 +1,7 @@
 using MassTransit;
-using MassTransit.Middleware;
 using Microsoft.Extensions.Logging;
 using Workers.Core.Destinations;
 using Workers.Messaging.Consuming;
-using Workers.Messaging.Resilience;
 using Workers.Messaging.Serialization;
 
 namespace Workers.Messaging.RabbitMq;
@@ -46,21 +44,12 @@ public sealed class RabbitMqFleet : IAsyncDisposable
             cfg.AddDeserializer(new ArrowSerializerFactory(), isDefault: true);
             foreach (var writer in writers)
             {
-                var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
-                var retry = TransientRetry.Create(writer.Destination, options, logger);
                 cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint =>
                 {
                     endpoint.SetQuorumQueue();
                     endpoint.ConfigureConsumeTopology = false;
                     endpoint.PrefetchCount = options.ConcurrentMessages * 2;
-                    endpoint.ConcurrentMessageLimit = options.ConcurrentMessages;
-                    endpoint.PublishFaults = false;
-                    endpoint.ConfigureError(error =>
-                    {
-                        error.UseFilter(new FailureHeadersFilter(options.WorkerName));
-                        error.UseFilter(new ErrorTransportFilter());
-                    });
-                    endpoint.Consumer(() => new DestinationConsumer(writer, retry, options, observer, logger));
+                    WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory);
                 });
             }
         });

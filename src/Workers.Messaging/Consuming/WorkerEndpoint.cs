@@ -1,0 +1,26 @@
+using MassTransit;
+using MassTransit.Middleware;
+using Microsoft.Extensions.Logging;
+using Workers.Core.Destinations;
+using Workers.Messaging.Resilience;
+
+namespace Workers.Messaging.Consuming;
+
+/// <summary>One destination's receive endpoint, the same on every transport: limits, error pipe, consumer.</summary>
+static class WorkerEndpoint
+{
+    public static void Configure(IReceiveEndpointConfigurator endpoint, DestinationWriter writer, WorkerOptions options, IDeliveryObserver? observer, ILoggerFactory loggerFactory)
+    {
+        var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
+        var retry = TransientRetry.Create(writer.Destination, options, logger);
+        endpoint.ConcurrentMessageLimit = options.ConcurrentMessages;
+        endpoint.PublishFaults = false;
+        endpoint.ConfigureError(error =>
+        {
+            // No Fault<T> events: the error queue with our reason headers is the record.
+            error.UseFilter(new FailureHeadersFilter(options.WorkerName));
+            error.UseFilter(new ErrorTransportFilter());
+        });
+        endpoint.Consumer(() => new DestinationConsumer(writer, retry, options, observer, logger));
+    }
+}
