@@ -5,8 +5,9 @@ using Workers.Cli.Progress;
 using Workers.Core.Config;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
-using Workers.Core.Sources;
 using Workers.Core.Sync;
+using Workers.Core.Sources;
+using Workers.Messaging.RabbitMq;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Embedded;
 
@@ -20,17 +21,17 @@ static class SyncCommand
 {
     public static async Task<int> RunAsync(string file, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WORKERS_BROKER_URL")))
-        {
-            await Console.Error.WriteLineAsync(
-                "WORKERS_BROKER_URL is set, but this build of workers syncs only embedded (no RabbitMQ publishing yet). Unset it to run embedded.");
-            return 2;
-        }
-
         var config = ConfigLoader.LoadFile(file);
         if (config.Sources.Count == 0)
         {
             throw new ConfigException($"{file}: declares no source to sync");
+        }
+
+        // Every spec is bound and checked before anything starts.
+        var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
+        if (Environment.GetEnvironmentVariable("WORKERS_BROKER_URL") is { Length: > 0 } url)
+        {
+            return await PublishToBrokerAsync(BrokerAddress.Parse(url), sources, output, cancellationToken);
         }
 
         foreach (var source in config.Sources)
@@ -41,8 +42,6 @@ static class SyncCommand
             }
         }
 
-        // Every spec is bound and checked before anything starts.
-        var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
         var used = config.Destinations.Where(d => config.Sources.Any(s => s.Destinations.Contains(d.Name))).ToList();
         var writers = used.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
         try
@@ -100,6 +99,25 @@ static class SyncCommand
                 await writer.Destination.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>With a broker the sync only publishes, with a confirm per message; workers (`workers run`) apply it.</summary>
+    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, TextWriter output, CancellationToken cancellationToken)
+    {
+        await output.WriteLineAsync($"publishing to {broker}");
+        var stopwatch = Stopwatch.StartNew();
+        var progress = new PublishProgress(output);
+        await using var publisher = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
+        var runner = new SyncRunner(publisher, TimeProvider.System, progress);
+        foreach (var (spec, source) in sources)
+        {
+            var sync = await runner.RunSourceAsync(spec, source, cancellationToken);
+            await output.WriteLineAsync($"sync {sync.SyncId} of source \"{sync.SourceName}\" at {SyncTimes.Format(sync.SyncTime)} published to {string.Join(", ", spec.Destinations.Select(d => "workers." + d))}");
+        }
+
+        await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{progress.Rows:N0} rows in {progress.Batches:N0} batches published in {stopwatch.Elapsed.TotalSeconds:F1}s; workers apply them (`workers run`)"));
+        return 0;
     }
 
     static bool IsEmpty<T>(this IReadOnlyCollection<T> items) => items.Count == 0;
