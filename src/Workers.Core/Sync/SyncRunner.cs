@@ -28,7 +28,7 @@ public sealed class SyncRunner(ISyncPublisher publisher, TimeProvider clock, ISy
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(source);
-        var sync = SyncInfo.Start(spec.Name, clock);
+        var session = SyncSession.Begin(publisher, spec.Name, spec.Destinations, clock);
         var schemas = source.Tables.ToDictionary(s => TableSchema.FromArrow(s).Name, StringComparer.Ordinal);
         var tables = TableSelector.Select(schemas.Keys, spec.Tables, spec.SkipTables);
         if (tables.Count == 0)
@@ -36,37 +36,22 @@ public sealed class SyncRunner(ISyncPublisher publisher, TimeProvider clock, ISy
             throw new ConfigException($"{spec.Location}: spec.tables: selects none of the source's tables ({string.Join(", ", schemas.Keys)})");
         }
 
-        observer?.SyncStarted(sync, tables, spec.Destinations);
+        observer?.SyncStarted(session.Sync, tables, spec.Destinations);
         foreach (var table in tables)
         {
-            await PublishAsync(spec, WireCodec.EncodeMigrateTable(sync, SyncColumns.AddTo(schemas[table])), cancellationToken);
+            await session.MigrateAsync(schemas[table], cancellationToken);
         }
 
-        var published = tables.ToDictionary(t => t, t => new TablePublished(t, 0, 0), StringComparer.Ordinal);
         await foreach (var batch in source.ReadAsync(tables, cancellationToken))
         {
-            using var withSyncColumns = SyncColumns.AddTo(batch, sync);
-            var table = TableSchema.FromArrow(withSyncColumns.Schema).Name;
-            await PublishAsync(spec, WireCodec.EncodeInsert(sync, Guid.NewGuid(), withSyncColumns), cancellationToken);
-            var sofar = published[table];
-            published[table] = sofar with { Rows = sofar.Rows + withSyncColumns.Length, Batches = sofar.Batches + 1 };
-            observer?.BatchPublished(sync, table, withSyncColumns.Length);
+            using (batch)
+            {
+                await session.WriteAsync(batch, cancellationToken);
+                observer?.BatchPublished(session.Sync, TableSchema.FromArrow(batch.Schema).Name, batch.Length);
+            }
         }
 
-        foreach (var table in tables)
-        {
-            await PublishAsync(spec, WireCodec.EncodeDeleteStale(sync, table, published[table].Batches), cancellationToken);
-        }
-
-        observer?.SyncPublished(sync, published);
-        return sync;
-    }
-
-    async Task PublishAsync(SourceSpec spec, WireMessage message, CancellationToken cancellationToken)
-    {
-        foreach (var destination in spec.Destinations)
-        {
-            await publisher.PublishAsync(destination, message with { MessageId = Guid.NewGuid() }, cancellationToken);
-        }
+        observer?.SyncPublished(session.Sync, await session.CompleteAsync(cancellationToken));
+        return session.Sync;
     }
 }

@@ -1,0 +1,98 @@
+using Apache.Arrow;
+using Workers.Core.Contract;
+using Workers.Core.Schema;
+
+namespace Workers.Core.Sync;
+
+/// <summary>
+/// Publishing one sync from any .NET program: <see cref="Begin"/>, then <see cref="MigrateAsync"/> per table
+/// (optional: workers also migrate on the first insert of an unseen schema), <see cref="WriteAsync"/> per record
+/// batch, and <see cref="CompleteAsync"/>, which tells each destination how many batches each table had.
+/// The sync columns and a fresh batch id per batch are added here; the transport is the publisher's.
+/// </summary>
+public sealed class SyncSession
+{
+    readonly ISyncPublisher _publisher;
+    readonly IReadOnlyList<string> _destinations;
+    readonly Dictionary<string, TablePublished> _tables = new(StringComparer.Ordinal);
+    bool _completed;
+
+    SyncSession(ISyncPublisher publisher, SyncInfo sync, IReadOnlyList<string> destinations)
+    {
+        _publisher = publisher;
+        Sync = sync;
+        _destinations = destinations;
+    }
+
+    public SyncInfo Sync { get; }
+
+    public IReadOnlyDictionary<string, TablePublished> Tables => _tables;
+
+    public static SyncSession Begin(ISyncPublisher publisher, string sourceName, IReadOnlyList<string> destinations, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(publisher);
+        ArgumentException.ThrowIfNullOrEmpty(sourceName);
+        ArgumentNullException.ThrowIfNull(destinations);
+        if (destinations.Count == 0)
+        {
+            throw new ArgumentException("name at least one destination", nameof(destinations));
+        }
+
+        return new SyncSession(publisher, SyncInfo.Start(sourceName, clock ?? TimeProvider.System), destinations);
+    }
+
+    public async Task MigrateAsync(Apache.Arrow.Schema schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        Touch(TableSchema.FromArrow(schema).Name);
+        await PublishAsync(WireCodec.EncodeMigrateTable(Sync, SyncColumns.AddTo(schema)), cancellationToken);
+    }
+
+    /// <returns>The batch id the destinations will record (the idempotency key).</returns>
+    public async Task<Guid> WriteAsync(RecordBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var withSyncColumns = SyncColumns.AddTo(batch, Sync);
+        var table = Touch(TableSchema.FromArrow(withSyncColumns.Schema).Name);
+        var batchId = Guid.NewGuid();
+        await PublishAsync(WireCodec.EncodeInsert(Sync, batchId, withSyncColumns), cancellationToken);
+        _tables[table] = _tables[table] with { Rows = _tables[table].Rows + batch.Length, Batches = _tables[table].Batches + 1 };
+        return batchId;
+    }
+
+    /// <summary>One delete-stale per table this sync migrated or wrote; only overwrite-delete-stale destinations act on it.</summary>
+    public async Task<IReadOnlyDictionary<string, TablePublished>> CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("the sync is already complete");
+        }
+
+        foreach (var table in _tables.Values)
+        {
+            await PublishAsync(WireCodec.EncodeDeleteStale(Sync, table.Table, table.Batches), cancellationToken);
+        }
+
+        _completed = true;
+        return _tables;
+    }
+
+    string Touch(string table)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("the sync is already complete");
+        }
+
+        _tables.TryAdd(table, new TablePublished(table, 0, 0));
+        return table;
+    }
+
+    async Task PublishAsync(WireMessage message, CancellationToken cancellationToken)
+    {
+        foreach (var destination in _destinations)
+        {
+            await _publisher.PublishAsync(destination, message with { MessageId = Guid.NewGuid() }, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using Workers.Core.Contract;
+using Workers.Core.Schema;
+using Workers.Core.Sources.Test;
+using Workers.Core.Sync;
+
+namespace Workers.Core.Tests.Sync;
+
+public sealed class SyncSessionTests
+{
+    [Fact]
+    public async Task Session_PublishesMigrateInsertsAndOneDeleteStalePerTable_ToEveryDestination()
+    {
+        var publisher = new RecordingPublisher();
+        var schema = TestData.AllTypesSchema("session_t");
+        var session = SyncSession.Begin(publisher, "my-source", ["a", "b"]);
+
+        await session.MigrateAsync(schema);
+        var first = await session.WriteAsync(TestData.Generate(schema, 3, new TestDataOptions(1)));
+        var second = await session.WriteAsync(TestData.Generate(schema, 2, new TestDataOptions(1, FirstId: 3)));
+        var tables = await session.CompleteAsync();
+
+        Assert.Equal(8, publisher.Sent.Count);
+        Assert.Equal(["a", "b"], publisher.Sent.Select(s => s.Destination).Distinct());
+        var decoded = publisher.Sent.Where(s => s.Destination == "a").Select(s => WireCodec.Decode(s.Message)).ToList();
+        Assert.IsType<MigrateTableMessage>(decoded[0]);
+        var inserts = decoded.OfType<InsertMessage>().ToList();
+        Assert.Equal([first, second], inserts.Select(i => i.BatchId));
+        Assert.All(decoded, d => Assert.Equal(session.Sync, d.Sync));
+        Assert.True(TableSchema.FromArrow(inserts[0].Schema).Has(CqMetadata.CqSyncTime));
+        Assert.Equal("my-source", ArrowValues.Get(inserts[0].Batches[0].Column(inserts[0].Schema.GetFieldIndex(CqMetadata.CqSourceName)), 0));
+        Assert.Equal(2, Assert.IsType<DeleteStaleMessage>(decoded[^1]).Batches);
+        Assert.Equal(5, tables["session_t"].Rows);
+    }
+
+    [Fact]
+    public async Task Session_AfterComplete_RefusesMoreWork()
+    {
+        var session = SyncSession.Begin(new RecordingPublisher(), "s", ["a"]);
+        await session.CompleteAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => session.WriteAsync(TestData.Generate(TestData.AllTypesSchema("t"), 1, new TestDataOptions(1))));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => session.CompleteAsync());
+    }
+
+    [Fact]
+    public async Task Session_MigratedButEmptyTable_StillGetsADeleteStaleWithZeroBatches()
+    {
+        var publisher = new RecordingPublisher();
+        var session = SyncSession.Begin(publisher, "s", ["a"]);
+
+        await session.MigrateAsync(TestData.AllTypesSchema("empty_t"));
+        await session.CompleteAsync();
+
+        var deleteStale = Assert.IsType<DeleteStaleMessage>(WireCodec.Decode(publisher.Sent[^1].Message));
+        Assert.Equal(0, deleteStale.Batches);
+    }
+
+    /// <summary>Stands in for the transport, which is not what these tests are about.</summary>
+    sealed class RecordingPublisher : ISyncPublisher
+    {
+        public List<(string Destination, WireMessage Message)> Sent { get; } = [];
+
+        public Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
+        {
+            Sent.Add((destination, message));
+            return Task.CompletedTask;
+        }
+    }
+}
