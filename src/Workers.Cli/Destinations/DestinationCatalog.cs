@@ -1,5 +1,6 @@
 using Workers.Core.Config;
 using Workers.Core.Destinations;
+using Workers.Destinations.PostgreSql;
 using Workers.Destinations.Sqlite;
 
 namespace Workers.Cli.Destinations;
@@ -7,7 +8,7 @@ namespace Workers.Cli.Destinations;
 /// <summary>The built-in destinations: the one place that knows them all.</summary>
 static class DestinationCatalog
 {
-    static readonly IDestinationFactory[] Factories = [new SqliteDestinationFactory()];
+    static readonly IDestinationFactory[] Factories = [new SqliteDestinationFactory(), new PostgreSqlDestinationFactory()];
 
     public static IDestination Create(DestinationSpec spec)
     {

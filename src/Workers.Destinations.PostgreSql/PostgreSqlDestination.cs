@@ -1,0 +1,51 @@
+using Npgsql;
+using Workers.Core.Config;
+using Workers.Core.Contract;
+using Workers.Core.Destinations;
+using Workers.Core.Schema;
+
+namespace Workers.Destinations.PostgreSql;
+
+/// <summary>A PostgreSQL schema as a destination. Each step lives in its own file; this one wires them.</summary>
+sealed class PostgreSqlDestination(PostgreSqlSpec spec) : IDestination
+{
+    readonly PostgreSqlConnections _db = new(spec.ConnectionString);
+
+    public Task<MigrationResult> MigrateAsync(TableSchema table, MigrateMode mode, SyncInfo sync, CancellationToken cancellationToken) =>
+        PostgreSqlMigrator.MigrateAsync(_db, spec, table, mode, sync, cancellationToken);
+
+    public Task<WriteResult> WriteAsync(TableSchema table, WriteMode mode, InsertMessage insert, CancellationToken cancellationToken) =>
+        PostgreSqlWriter.WriteAsync(_db, table, mode, insert, cancellationToken);
+
+    public Task<DeleteStaleResult> DeleteStaleAsync(DeleteStaleMessage message, CancellationToken cancellationToken) =>
+        PostgreSqlDeleteStale.DeleteAsync(_db, message, cancellationToken);
+
+    public Task<IReadOnlyList<object?[]>> ReadAsync(TableSchema table, CancellationToken cancellationToken) =>
+        PostgreSqlReader.ReadAsync(_db, table, cancellationToken);
+
+    public Task TestConnectionAsync(CancellationToken cancellationToken) => PostgreSqlConnectionTester.TestAsync(_db, cancellationToken);
+
+    public bool IsTransient(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case PostgresException pg when IsTransientState(pg.SqlState):
+                    return true;
+                case NpgsqlException { IsTransient: true }:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Serialization failure, deadlock, insufficient resources, shutdown / cannot connect now, connection exceptions.
+    internal static bool IsTransientState(string sqlState) =>
+        sqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03"
+        || sqlState.StartsWith("53", StringComparison.Ordinal)
+        || sqlState.StartsWith("08", StringComparison.Ordinal);
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}

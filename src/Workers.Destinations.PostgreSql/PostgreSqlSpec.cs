@@ -1,0 +1,59 @@
+namespace Workers.Destinations.PostgreSql;
+
+/// <summary>The postgresql destination's <c>spec</c>, field names and defaults as CloudQuery's PostgreSQL plugin.</summary>
+public sealed class PostgreSqlSpec
+{
+    /// <summary>An Npgsql connection string; <c>Search Path</c> picks the schema.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Accepted for compatibility: every insert message is written in one transaction.</summary>
+    public int BatchSize { get; set; } = 10_000;
+
+    public long BatchSizeBytes { get; set; } = 100_000_000;
+
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>An index on (_cq_source_name, _cq_sync_time) so delete-stale does not scan; on by default here.</summary>
+    public bool CreatePerformanceIndexes { get; set; } = true;
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return "connection_string: required, an Npgsql connection string (Host=...;Database=...;Username=...)";
+        }
+        else
+        {
+            string? error = null;
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                // The message names the bad keyword, never the secret's value.
+                error = $"connection_string: not a valid connection string: {ex.Message}";
+            }
+
+            if (error is not null)
+            {
+                yield return error;
+            }
+        }
+
+        if (BatchSize < 1)
+        {
+            yield return $"batch_size: must be a positive integer, got {BatchSize}";
+        }
+
+        if (BatchSizeBytes < 1)
+        {
+            yield return $"batch_size_bytes: must be a positive integer, got {BatchSizeBytes}";
+        }
+
+        if (BatchTimeout <= TimeSpan.Zero)
+        {
+            yield return $"batch_timeout: must be a positive duration, got {BatchTimeout}";
+        }
+    }
+}

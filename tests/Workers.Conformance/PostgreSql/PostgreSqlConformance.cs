@@ -1,0 +1,86 @@
+using Npgsql;
+using Workers.Conformance.Suite;
+using Workers.Core.Config;
+using Workers.Core.Destinations;
+using Workers.Destinations.PostgreSql;
+using YamlDotNet.RepresentationModel;
+
+namespace Workers.Conformance.PostgreSql;
+
+/// <summary>
+/// The suite on PostgreSQL: a fresh schema per test (its name on the search path), dropped afterwards.
+/// Needs <c>WORKERS_TEST_PG_CONNECTION_STRING</c> (infra/services.sh start); a missing service fails, never skips.
+/// </summary>
+public sealed class PostgreSqlConformance : DestinationConformance, IAsyncLifetime
+{
+    const string Variable = "WORKERS_TEST_PG_CONNECTION_STRING";
+
+    readonly string _schema = "cq_test_" + Guid.NewGuid().ToString("N")[..8];
+    readonly string _server = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException($"{Variable} is not set: run `bash infra/services.sh start` and source .run/services.env");
+
+    readonly List<IDestination> _destinations = [];
+
+    string ConnectionString => new NpgsqlConnectionStringBuilder(_server) { SearchPath = _schema }.ConnectionString;
+
+    protected override IDestination CreateDestination()
+    {
+        var spec = new YamlMappingNode { { "connection_string", ConnectionString } };
+        var destination = new PostgreSqlDestinationFactory().Create(
+            new DestinationSpec("postgresql", "postgresql", WriteMode.OverwriteDeleteStale, MigrateMode.Safe, PkMode.Default, spec, "test"));
+        _destinations.Add(destination);
+        return destination;
+    }
+
+    [Theory]
+    [InlineData("Password=wrong-password", "AUTH_FAILED")]
+    [InlineData("Database=workers_no_such_database", "UNKNOWN_DATABASE")]
+    [InlineData("Port=1;Timeout=2", "CONN_FAILED")]
+    [InlineData("Search Path=workers_no_such_schema", "UNKNOWN_SCHEMA")]
+    public async Task TestConnection_Failures_HaveDistinctVerdicts(string change, string code)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        foreach (var part in change.Split(';'))
+        {
+            var pair = part.Split('=', 2);
+            builder[pair[0]] = pair[1];
+        }
+
+        var spec = new YamlMappingNode { { "connection_string", builder.ConnectionString } };
+        await using var destination = new PostgreSqlDestinationFactory().Create(
+            new DestinationSpec("postgresql", "postgresql", WriteMode.OverwriteDeleteStale, MigrateMode.Safe, PkMode.Default, spec, "test"));
+
+        var failure = await Assert.ThrowsAsync<DestinationConnectionException>(() => destination.TestConnectionAsync(CancellationToken.None));
+        Assert.Equal(code, failure.Code);
+        Assert.DoesNotContain("wrong-password", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TestConnection_OfTheTestSchema_Succeeds()
+    {
+        // Disposed with the test's other destinations.
+        await CreateDestination().TestConnectionAsync(CancellationToken.None);
+    }
+
+    public async Task InitializeAsync()
+    {
+        await using var connection = new NpgsqlConnection(_server);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE SCHEMA \"{_schema}\"", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var destination in _destinations)
+        {
+            await destination.DisposeAsync();
+        }
+
+        await using var connection = new NpgsqlConnection(_server);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
