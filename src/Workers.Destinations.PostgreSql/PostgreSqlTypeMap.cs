@@ -134,7 +134,7 @@ static class PostgreSqlTypeMap
 
         if (IsJsonText(field))
         {
-            return PostgreSqlJson.Write(field, value);
+            return ArrowJson.Write(field, value);
         }
 
         if (ElementOf(field.DataType) is { } element)
@@ -163,7 +163,7 @@ static class PostgreSqlTypeMap
 
         if (IsJsonText(field))
         {
-            return PostgreSqlJson.Read(field, (string)value);
+            return ArrowJson.Read(field, (string)value);
         }
 
         if (ElementOf(field.DataType) is { } element)

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Apache.Arrow;
-using Apache.Arrow.Scalars;
 using Apache.Arrow.Types;
 using Workers.Core.Schema;
 
@@ -11,7 +9,8 @@ namespace Workers.Destinations.Sqlite;
 /// <summary>
 /// Arrow ↔ SQLite, as pure functions (docs/types.md has the table). Each Arrow type gets a declared type whose
 /// SQLite affinity keeps its values exact — uint64 and decimals as text, timestamps as sortable UTC text — and
-/// whose name is distinct enough for the migration diff to see a type change. Nested values are JSON text.
+/// whose name is distinct enough for the migration diff to see a type change. Nested values are JSON text
+/// (<see cref="ArrowJson"/>).
 /// </summary>
 static class SqliteTypeMap
 {
@@ -67,7 +66,7 @@ static class SqliteTypeMap
         var extension = CqExtensions.Of(field);
         return (field.DataType, value) switch
         {
-            (_, byte[] bytes) when extension != CqExtension.None => ExtensionText(extension, bytes),
+            (_, byte[] bytes) when extension != CqExtension.None => CqExtensions.ToText(extension, bytes),
             (BooleanType, bool b) => b ? 1L : 0L,
             (UInt64Type, ulong u) => u.ToString(CultureInfo.InvariantCulture),
             (Decimal128Type, decimal d) => d.ToString(CultureInfo.InvariantCulture),
@@ -77,7 +76,7 @@ static class SqliteTypeMap
             (Date32Type or Date64Type, long v) => ArrowValues.ToDate(field.DataType, v).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             (TimeType t, long v) => TimeText(t.Unit, v),
             (TimestampType t, long v) => TimestampText(t.Unit, v),
-            (IntervalType or ListType or LargeListType or FixedSizeListType or MapType or StructType, _) => Json(field, value),
+            (IntervalType or ListType or LargeListType or FixedSizeListType or MapType or StructType, _) => ArrowJson.Write(field, value),
             (StringType or LargeStringType, string s) => s,
             _ => value,
         };
@@ -94,7 +93,7 @@ static class SqliteTypeMap
         var extension = CqExtensions.Of(field);
         if (extension != CqExtension.None)
         {
-            return ExtensionBytes(extension, (string)value);
+            return CqExtensions.FromText(extension, (string)value);
         }
 
         return field.DataType switch
@@ -110,7 +109,7 @@ static class SqliteTypeMap
             Time64Type { Unit: TimeUnit.Nanosecond } => ParseTimeNanos((string)value),
             TimeType t => FromMicros(t.Unit, ParseTimeMicros((string)value)),
             TimestampType t => FromMicros(t.Unit, ParseTimestampMicros((string)value)),
-            IntervalType or ListType or LargeListType or FixedSizeListType or MapType or StructType => FromJson(field, JsonDocument.Parse((string)value).RootElement),
+            IntervalType or ListType or LargeListType or FixedSizeListType or MapType or StructType => ArrowJson.Read(field, (string)value),
             _ => value,
         };
     }
@@ -121,20 +120,6 @@ static class SqliteTypeMap
         TimeUnit.Millisecond => "MS",
         TimeUnit.Microsecond => "US",
         _ => "NS",
-    };
-
-    static string ExtensionText(CqExtension extension, byte[] bytes) => extension switch
-    {
-        CqExtension.Uuid => new Guid(bytes, bigEndian: true).ToString("D"),
-        CqExtension.Mac => string.Join(':', bytes.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))),
-        _ => Encoding.UTF8.GetString(bytes),
-    };
-
-    static byte[] ExtensionBytes(CqExtension extension, string text) => extension switch
-    {
-        CqExtension.Uuid => Guid.Parse(text).ToByteArray(bigEndian: true),
-        CqExtension.Mac => text.Split(':').Select(part => byte.Parse(part, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray(),
-        _ => Encoding.UTF8.GetBytes(text),
     };
 
     // Times keep every digit their unit has, so nanoseconds survive; timestamps are UTC with microseconds, as CloudQuery stores them.
@@ -178,167 +163,4 @@ static class SqliteTypeMap
         TimeUnit.Microsecond => micros,
         _ => micros * 1_000,
     };
-
-    static string Json(Field field, object value)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            WriteJson(writer, field, value);
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    static void WriteJson(Utf8JsonWriter writer, Field field, object? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNullValue();
-            return;
-        }
-
-        switch (field.DataType, value)
-        {
-            case (ListType l, List<object?> items):
-                WriteArray(writer, l.ValueField, items);
-                break;
-            case (LargeListType l, List<object?> items):
-                WriteArray(writer, l.ValueField, items);
-                break;
-            case (FixedSizeListType l, List<object?> items):
-                WriteArray(writer, l.ValueField, items);
-                break;
-            case (StructType s, List<KeyValuePair<string, object?>> fields):
-                writer.WriteStartObject();
-                for (var i = 0; i < fields.Count; i++)
-                {
-                    writer.WritePropertyName(fields[i].Key);
-                    WriteJson(writer, s.Fields[i], fields[i].Value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case (MapType m, List<KeyValuePair<object?, object?>> entries):
-                writer.WriteStartArray();
-                foreach (var entry in entries)
-                {
-                    writer.WriteStartObject();
-                    writer.WritePropertyName("key");
-                    WriteJson(writer, m.KeyField, entry.Key);
-                    writer.WritePropertyName("value");
-                    WriteJson(writer, m.ValueField, entry.Value);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-                break;
-            case (_, YearMonthInterval ym):
-                writer.WriteStartObject();
-                writer.WriteNumber("months", ym.Months);
-                writer.WriteEndObject();
-                break;
-            case (_, DayTimeInterval dt):
-                writer.WriteStartObject();
-                writer.WriteNumber("days", dt.Days);
-                writer.WriteNumber("milliseconds", dt.Milliseconds);
-                writer.WriteEndObject();
-                break;
-            case (_, MonthDayNanosecondInterval mdn):
-                writer.WriteStartObject();
-                writer.WriteNumber("months", mdn.Months);
-                writer.WriteNumber("days", mdn.Days);
-                writer.WriteNumber("nanoseconds", mdn.Nanoseconds);
-                writer.WriteEndObject();
-                break;
-            case (DateType or TimeType or TimestampType, long):
-                writer.WriteStringValue((string)ToDb(field, value));
-                break;
-            case (_, long l):
-                writer.WriteNumberValue(l);
-                break;
-            case (_, ulong u):
-                writer.WriteNumberValue(u);
-                break;
-            case (_, bool b):
-                writer.WriteBooleanValue(b);
-                break;
-            case (_, double d) when double.IsFinite(d):
-                writer.WriteNumberValue(d);
-                break;
-            case (_, float f) when float.IsFinite(f):
-                writer.WriteNumberValue(f);
-                break;
-            case (_, double or float):
-                writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
-                break;
-            default:
-                // Everything else has a text form in SQLite already (decimal, dates, times, uuid, inet, mac, binary as base64).
-                var db = ToDb(field, value);
-                writer.WriteStringValue(db is byte[] bytes ? Convert.ToBase64String(bytes) : Convert.ToString(db, CultureInfo.InvariantCulture));
-                break;
-        }
-    }
-
-    static void WriteArray(Utf8JsonWriter writer, Field element, List<object?> items)
-    {
-        writer.WriteStartArray();
-        foreach (var item in items)
-        {
-            WriteJson(writer, element, item);
-        }
-
-        writer.WriteEndArray();
-    }
-
-    static object? FromJson(Field field, JsonElement json)
-    {
-        if (json.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        switch (field.DataType)
-        {
-            case ListType l:
-                return json.EnumerateArray().Select(e => FromJson(l.ValueField, e)).ToList();
-            case LargeListType l:
-                return json.EnumerateArray().Select(e => FromJson(l.ValueField, e)).ToList();
-            case FixedSizeListType l:
-                return json.EnumerateArray().Select(e => FromJson(l.ValueField, e)).ToList();
-            case StructType s:
-                return s.Fields.Select(f => new KeyValuePair<string, object?>(f.Name, FromJson(f, json.GetProperty(f.Name)))).ToList();
-            case MapType m:
-                return json.EnumerateArray()
-                    .Select(e => new KeyValuePair<object?, object?>(FromJson(m.KeyField, e.GetProperty("key")), FromJson(m.ValueField, e.GetProperty("value"))))
-                    .ToList();
-            case IntervalType { Unit: IntervalUnit.YearMonth }:
-                return new YearMonthInterval(json.GetProperty("months").GetInt32());
-            case IntervalType { Unit: IntervalUnit.DayTime }:
-                return new DayTimeInterval(json.GetProperty("days").GetInt32(), json.GetProperty("milliseconds").GetInt32());
-            case IntervalType:
-                return new MonthDayNanosecondInterval(json.GetProperty("months").GetInt32(), json.GetProperty("days").GetInt32(), json.GetProperty("nanoseconds").GetInt64());
-            case UInt64Type when json.ValueKind == JsonValueKind.Number:
-                return json.GetUInt64();
-            case BooleanType:
-                return json.GetBoolean();
-            case FloatType when json.ValueKind == JsonValueKind.Number:
-                return json.GetSingle();
-            case DoubleType when json.ValueKind == JsonValueKind.Number:
-                return json.GetDouble();
-            case FloatType:
-                return float.Parse(json.GetString()!, CultureInfo.InvariantCulture);
-            case DoubleType:
-                return double.Parse(json.GetString()!, CultureInfo.InvariantCulture);
-            case Time64Type { Unit: TimeUnit.Nanosecond }:
-                return ParseTimeNanos(json.GetString()!);
-            case Decimal128Type:
-                // Before the binary case: Arrow's decimal type derives from fixed_size_binary.
-                return decimal.Parse(json.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture);
-            case BinaryType or LargeBinaryType or FixedSizeBinaryType when CqExtensions.Of(field) == CqExtension.None:
-                return Convert.FromBase64String(json.GetString()!);
-            default:
-                return json.ValueKind == JsonValueKind.Number ? json.GetInt64() : FromDb(field, json.GetString());
-        }
-    }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 
@@ -46,5 +48,22 @@ public static class CqExtensions
     {
         [CqMetadata.ExtensionName] = Name(extension),
         [CqMetadata.ExtensionMetadata] = Name(extension) + "-serialized",
+    };
+
+    /// <summary>The text form of an extension value: canonical uuid (RFC 4122 byte order), <c>aa:bb:…</c> MAC, JSON or CIDR text.</summary>
+    public static string ToText(CqExtension extension, byte[] bytes) => extension switch
+    {
+        CqExtension.Uuid => new Guid(bytes, bigEndian: true).ToString("D"),
+        CqExtension.Mac => string.Join(':', bytes.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))),
+        CqExtension.Json or CqExtension.Inet => Encoding.UTF8.GetString(bytes),
+        _ => throw new ArgumentOutOfRangeException(nameof(extension), extension, "not an extension type"),
+    };
+
+    public static byte[] FromText(CqExtension extension, string text) => extension switch
+    {
+        CqExtension.Uuid => Guid.Parse(text).ToByteArray(bigEndian: true),
+        CqExtension.Mac => text.Split(':').Select(part => byte.Parse(part, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray(),
+        CqExtension.Json or CqExtension.Inet => Encoding.UTF8.GetBytes(text),
+        _ => throw new ArgumentOutOfRangeException(nameof(extension), extension, "not an extension type"),
     };
 }

@@ -6,14 +6,15 @@ using Apache.Arrow;
 using Apache.Arrow.Scalars;
 using Apache.Arrow.Types;
 
-namespace Workers.Destinations.PostgreSql;
+namespace Workers.Core.Schema;
 
 /// <summary>
-/// The JSON text form of the values PostgreSQL has no exact type for (struct, map, duration, interval, lists of
-/// those). Storage-level values are written as they are — integers, dates, times and timestamps as numbers in
-/// their unit, decimals as strings, binaries as base64 — so that reading back gives the same values exactly.
+/// A JSON text form of any Arrow value, for destinations that have no exact type for it (structs, maps,
+/// intervals, nested lists). Storage-level values (<see cref="ArrowValues"/>) are written as they are — integers,
+/// dates, times and timestamps as numbers in their unit, decimals as strings, binaries as base64, uuid/inet/mac/json
+/// in their text form — so that reading back with the same field gives the same values exactly.
 /// </summary>
-static class PostgreSqlJson
+public static class ArrowJson
 {
     static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -120,10 +121,11 @@ static class PostgreSqlJson
                 writer.WriteStringValue(s);
                 break;
             case (_, byte[] bytes):
-                writer.WriteStringValue(Convert.ToBase64String(bytes));
+                var extension = CqExtensions.Of(field);
+                writer.WriteStringValue(extension == CqExtension.None ? Convert.ToBase64String(bytes) : CqExtensions.ToText(extension, bytes));
                 break;
             default:
-                throw new NotSupportedException($"the postgresql destination cannot store {value.GetType().Name} of Arrow type {field.DataType.Name} as text");
+                throw new NotSupportedException($"no JSON form for {value.GetType().Name} of Arrow type {field.DataType.Name}");
         }
     }
 
@@ -179,7 +181,8 @@ static class PostgreSqlJson
             case StringType or LargeStringType:
                 return json.GetString();
             case BinaryType or LargeBinaryType or FixedSizeBinaryType:
-                return Convert.FromBase64String(json.GetString()!);
+                var extension = CqExtensions.Of(field);
+                return extension == CqExtension.None ? Convert.FromBase64String(json.GetString()!) : CqExtensions.FromText(extension, json.GetString()!);
             default:
                 // Integers, dates, times, timestamps and durations: a long in the type's own unit.
                 return json.GetInt64();
