@@ -11,8 +11,6 @@ public sealed class PostgreSqlDestinationFactory : IDestinationFactory
     public IDestination Create(DestinationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var options = SpecBinder.Bind<PostgreSqlSpec>(spec.Spec, spec.Location);
-        var errors = options.Validate().ToList();
-        return errors.Count == 0 ? new PostgreSqlDestination(options) : throw new ConfigException($"{spec.Location}: spec.spec.{errors[0]}");
+        return new PostgreSqlDestination(SpecBinder.BindValid<PostgreSqlSpec>(spec.Spec, spec.Location, options => options.Validate()));
     }
 }

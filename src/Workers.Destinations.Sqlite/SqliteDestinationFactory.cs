@@ -11,8 +11,6 @@ public sealed class SqliteDestinationFactory : IDestinationFactory
     public IDestination Create(DestinationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var options = SpecBinder.Bind<SqliteSpec>(spec.Spec, spec.Location);
-        var errors = options.Validate().ToList();
-        return errors.Count == 0 ? new SqliteDestination(options) : throw new ConfigException($"{spec.Location}: spec.spec.{errors[0]}");
+        return new SqliteDestination(SpecBinder.BindValid<SqliteSpec>(spec.Spec, spec.Location, options => options.Validate()));
     }
 }

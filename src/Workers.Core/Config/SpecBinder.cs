@@ -39,6 +39,16 @@ public static class SpecBinder
         return target;
     }
 
+    /// <summary>Binds, then runs the options' own checks; the first complaint becomes the error, naming its field.</summary>
+    public static T BindValid<T>(YamlMappingNode? spec, string location, Func<T, IEnumerable<string>> validate)
+        where T : new()
+    {
+        ArgumentNullException.ThrowIfNull(validate);
+        var options = Bind<T>(spec, location);
+        var error = validate(options).FirstOrDefault();
+        return error is null ? options : throw new ConfigException($"{location}: spec.spec.{error}");
+    }
+
     public static string SnakeCase(string pascal)
     {
         var builder = new StringBuilder(pascal.Length + 4);

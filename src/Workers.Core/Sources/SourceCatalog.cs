@@ -14,13 +14,7 @@ public static class SourceCatalog
         switch (spec.Path)
         {
             case "test":
-            {
-                var options = SpecBinder.Bind<TestSourceSpec>(spec.Spec, spec.Location);
-                var errors = options.Validate().ToList();
-                return errors.Count == 0
-                    ? new TestSource(options)
-                    : throw new ConfigException($"{spec.Location}: spec.spec.{errors[0]}");
-            }
+                return new TestSource(SpecBinder.BindValid<TestSourceSpec>(spec.Spec, spec.Location, options => options.Validate()));
 
             default:
                 throw new ConfigException($"{spec.Location}: spec.path: unknown source '{spec.Path}' (built in: {string.Join(", ", Names)})");
