@@ -5,6 +5,8 @@ static class TestServices
 {
     public static string RabbitMqUrl => Required("WORKERS_TEST_RABBITMQ_URL");
 
+    public static string PostgresConnectionString => Required("WORKERS_TEST_PG_CONNECTION_STRING");
+
     static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value

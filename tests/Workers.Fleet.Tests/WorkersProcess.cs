@@ -67,6 +67,9 @@ sealed class WorkersProcess : IDisposable
         }
     }
 
+    /// <summary>SIGKILL: the process gets no chance to finish anything.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
     /// <summary>SIGTERM, as an orchestrator stops a worker.</summary>
     public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
 
