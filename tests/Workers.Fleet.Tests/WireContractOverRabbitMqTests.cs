@@ -65,6 +65,8 @@ public sealed class WireContractOverRabbitMqTests : IAsyncLifetime
         var deadLetter = await WaitForMessage(publisher, $"workers.{_destination}_error");
         var reason = Encoding.UTF8.GetString((byte[])deadLetter.BasicProperties.Headers!["x-workers-reason"]!);
         Assert.Equal("contract violation: missing header cq-table", reason);
+        Assert.Equal("1", Encoding.UTF8.GetString((byte[])deadLetter.BasicProperties.Headers!["x-workers-attempts"]!));
+        Assert.Contains("ContractViolationException", Encoding.UTF8.GetString((byte[])deadLetter.BasicProperties.Headers!["x-workers-exception-type"]!), StringComparison.Ordinal);
         Assert.Equal(insert.MessageId.ToString(), deadLetter.BasicProperties.MessageId);
         Assert.Equal(insert.Body.ToArray(), deadLetter.Body.ToArray());
     }

@@ -32,12 +32,19 @@ sealed partial class DestinationConsumer(
             ["Destination"] = destination,
         });
 
+        var attempts = 0;
         try
         {
             var message = WireCodec.Decode(wire);
             try
             {
-                var result = await retry.ExecuteAsync(async ct => await writer.ApplyAsync(message, ct), context.CancellationToken);
+                var result = await retry.ExecuteAsync(
+                    async ct =>
+                    {
+                        attempts++;
+                        return await writer.ApplyAsync(message, ct);
+                    },
+                    context.CancellationToken);
                 if (result.Waiting)
                 {
                     await DeferAsync(context, wire, result);
@@ -54,6 +61,8 @@ sealed partial class DestinationConsumer(
         }
         catch (Exception ex) when (!context.CancellationToken.IsCancellationRequested)
         {
+            // Read by FailureHeadersFilter: how many times the write was tried before it gave up.
+            ex.Data[FailureHeadersFilter.Attempts] = Math.Max(1, attempts);
             var reason = DeliveryFailure.Reason(ex);
             LogDeadLettered(logger, wire.Describe(), reason);
             observer?.DeadLettered(destination, wire, reason, ex);
