@@ -229,11 +229,11 @@ static class PostgreSqlTypeMap
             (NpgsqlDbType.Boolean, bool b) => b,
             (NpgsqlDbType.Smallint or NpgsqlDbType.Integer or NpgsqlDbType.Bigint, _) => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
             (NpgsqlDbType.Numeric, decimal d) when field.DataType is UInt64Type => (ulong)d,
-            (NpgsqlDbType.Timestamp, DateTime t) => FromMicros(((TimestampType)field.DataType).Unit, (t.Ticks - DateTime.UnixEpoch.Ticks) / 10),
+            (NpgsqlDbType.Timestamp, DateTime t) => ArrowValues.FromMicros(((TimestampType)field.DataType).Unit, (t.Ticks - DateTime.UnixEpoch.Ticks) / 10),
             (NpgsqlDbType.Date, DateOnly d) => FromDate(field.DataType, d),
             (NpgsqlDbType.Date, DateTime d) => FromDate(field.DataType, DateOnly.FromDateTime(d)),
-            (NpgsqlDbType.Time, TimeSpan t) => FromMicros(((TimeType)field.DataType).Unit, t.Ticks / 10),
-            (NpgsqlDbType.Time, TimeOnly t) => FromMicros(((TimeType)field.DataType).Unit, t.Ticks / 10),
+            (NpgsqlDbType.Time, TimeSpan t) => ArrowValues.FromMicros(((TimeType)field.DataType).Unit, t.Ticks / 10),
+            (NpgsqlDbType.Time, TimeOnly t) => ArrowValues.FromMicros(((TimeType)field.DataType).Unit, t.Ticks / 10),
             _ => value,
         };
     }
@@ -243,14 +243,6 @@ static class PostgreSqlTypeMap
         long days = date.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
         return type is Date64Type ? days * 86_400_000 : days;
     }
-
-    static long FromMicros(TimeUnit unit, long micros) => unit switch
-    {
-        TimeUnit.Second => micros / 1_000_000,
-        TimeUnit.Millisecond => micros / 1_000,
-        TimeUnit.Microsecond => micros,
-        _ => micros * 1_000,
-    };
 
     static NpgsqlInet ParseInet(string text)
     {

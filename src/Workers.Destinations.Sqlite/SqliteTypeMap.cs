@@ -107,8 +107,8 @@ static class SqliteTypeMap
             Date32Type => (long)DateOnly.ParseExact((string)value, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber,
             Date64Type => (DateOnly.ParseExact((string)value, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue) - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMillisecond,
             Time64Type { Unit: TimeUnit.Nanosecond } => ParseTimeNanos((string)value),
-            TimeType t => FromMicros(t.Unit, ParseTimeMicros((string)value)),
-            TimestampType t => FromMicros(t.Unit, ParseTimestampMicros((string)value)),
+            TimeType t => ArrowValues.FromMicros(t.Unit, ParseTimeMicros((string)value)),
+            TimestampType t => ArrowValues.FromMicros(t.Unit, ParseTimestampMicros((string)value)),
             IntervalType or ListType or LargeListType or FixedSizeListType or MapType or StructType => ArrowJson.Read(field, (string)value),
             _ => value,
         };
@@ -155,12 +155,4 @@ static class SqliteTypeMap
 
     static long ParseTimestampMicros(string text) =>
         (DateTime.ParseExact(text, "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal).Ticks - DateTime.UnixEpoch.Ticks) / 10;
-
-    static long FromMicros(TimeUnit unit, long micros) => unit switch
-    {
-        TimeUnit.Second => micros / 1_000_000,
-        TimeUnit.Millisecond => micros / 1_000,
-        TimeUnit.Microsecond => micros,
-        _ => micros * 1_000,
-    };
 }

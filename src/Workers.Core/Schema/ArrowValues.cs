@@ -65,18 +65,23 @@ public static class ArrowValues
         _ => DateOnly.FromDateTime(DateTime.UnixEpoch.AddDays(value)),
     };
 
-    /// <summary>Ticks (100 ns) per unit; nanoseconds are rounded down to a tick by the callers that need ticks.</summary>
-    public static long MicrosPerUnit(TimeUnit unit) => unit switch
+    /// <summary>Converts a value in <paramref name="unit"/> to microseconds (nanoseconds truncate).</summary>
+    public static long ToMicros(TimeUnit unit, long value) => unit switch
     {
-        TimeUnit.Second => 1_000_000,
-        TimeUnit.Millisecond => 1_000,
-        TimeUnit.Microsecond => 1,
-        _ => 0,
+        TimeUnit.Second => value * 1_000_000,
+        TimeUnit.Millisecond => value * 1_000,
+        TimeUnit.Microsecond => value,
+        _ => value / 1_000,
     };
 
-    /// <summary>Converts a value in <paramref name="unit"/> to microseconds (nanoseconds truncate).</summary>
-    public static long ToMicros(TimeUnit unit, long value) =>
-        unit == TimeUnit.Nanosecond ? value / 1_000 : value * MicrosPerUnit(unit);
+    /// <summary>The inverse of <see cref="ToMicros"/>: microseconds as a value in <paramref name="unit"/>.</summary>
+    public static long FromMicros(TimeUnit unit, long micros) => unit switch
+    {
+        TimeUnit.Second => micros / 1_000_000,
+        TimeUnit.Millisecond => micros / 1_000,
+        TimeUnit.Microsecond => micros,
+        _ => micros * 1_000,
+    };
 
     static List<object?> Elements(IArrowArray values)
     {
