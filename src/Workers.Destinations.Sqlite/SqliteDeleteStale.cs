@@ -9,6 +9,9 @@ namespace Workers.Destinations.Sqlite;
 /// <summary>Deletes rows of the source older than the sync (strictly), once the ledger holds all of the sync's batches.</summary>
 static class SqliteDeleteStale
 {
+    // Compared in the form the column is stored in, so that text comparison orders like time.
+    static readonly Apache.Arrow.Field SyncTimeField = new(CqMetadata.CqSyncTime, new TimestampType(TimeUnit.Microsecond, "UTC"), true);
+
     public static async Task<DeleteStaleResult> DeleteAsync(SqliteConnections db, DeleteStaleMessage message, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
@@ -35,8 +38,7 @@ static class SqliteDeleteStale
         command.Transaction = transaction;
         command.CommandText = $"DELETE FROM {SqliteSql.Quote(message.Table)} WHERE {SqliteSql.Quote(CqMetadata.CqSourceName)} = $source AND {SqliteSql.Quote(CqMetadata.CqSyncTime)} < $time";
         command.Parameters.AddWithValue("$source", message.Sync.SourceName);
-        var syncTimeField = new Apache.Arrow.Field(CqMetadata.CqSyncTime, new TimestampType(TimeUnit.Microsecond, "UTC"), true);
-        command.Parameters.AddWithValue("$time", SqliteTypeMap.ToDb(syncTimeField, (message.Sync.SyncTime.Ticks - DateTime.UnixEpoch.Ticks) / 10));
+        command.Parameters.AddWithValue("$time", SqliteTypeMap.ToDb(SyncTimeField, SyncTimes.ToUnixMicros(message.Sync.SyncTime)));
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return DeleteStaleResult.Done(deleted, applied, message.Batches);

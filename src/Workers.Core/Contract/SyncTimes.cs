@@ -10,6 +10,9 @@ public static class SyncTimes
     public static DateTime TruncateToMicros(DateTime utc) =>
         new(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
 
+    /// <summary>Microseconds since the Unix epoch: the value of <c>_cq_sync_time</c> (timestamp[us, UTC]).</summary>
+    public static long ToUnixMicros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
     public static string Format(DateTime utc) =>
         DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString(Pattern, CultureInfo.InvariantCulture);
 

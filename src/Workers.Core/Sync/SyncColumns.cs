@@ -40,7 +40,7 @@ public static class SyncColumns
         var columns = new List<IArrowArray>();
         if (batch.Schema.GetFieldIndex(CqMetadata.CqSyncTime) < 0)
         {
-            var micros = (sync.SyncTime.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+            var micros = SyncTimes.ToUnixMicros(sync.SyncTime);
             var values = new long[batch.Length];
             System.Array.Fill(values, micros);
             var buffer = new ArrowBuffer.Builder<long>(batch.Length).AppendRange(values).Build();
