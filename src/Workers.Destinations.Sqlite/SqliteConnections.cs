@@ -32,9 +32,11 @@ sealed class SqliteConnections(string path)
         try
         {
             await connection.OpenAsync(cancellationToken);
+            // A lock wait must end well inside the transient retry's 30 s budget, so that SQLITE_BUSY is retried
+            // (and logged) instead of one silent wait using up the whole budget and dead-lettering the batch.
             await ExecuteAsync(connection, null, $"""
                 PRAGMA journal_mode = WAL;
-                PRAGMA busy_timeout = 30000;
+                PRAGMA busy_timeout = 5000;
                 CREATE TABLE IF NOT EXISTS {SqliteSql.TablesTable} (
                     table_name TEXT PRIMARY KEY,
                     sync_time TEXT NOT NULL,
