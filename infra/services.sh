@@ -6,6 +6,10 @@
 #   infra/services.sh status   say what runs, and on which port
 #   infra/services.sh env      print services.env (source it: eval "$(infra/services.sh env)")
 #
+#   start and stop also take service names (rabbitmq postgres azurite) to act on those only, and
+#   infra/services.sh pause postgres / resume postgres   stop the server, keeping its data and port, and
+#   start it again (the outage tests use this on a private cluster: WORKERS_RUN_DIR=<dir> start postgres).
+#
 # Everything listens on 127.0.0.1 only, on ports picked free at start.
 # State, data and logs live under $WORKERS_RUN_DIR (default <repo>/.run);
 # npm-installed tools live under <repo>/.tools. See infra/README.md.
@@ -116,7 +120,7 @@ as_pg() {
 
 # Read KEY=VALUE lines (written by us) into the current shell.
 # shellcheck disable=SC1090
-load_state() { [[ -f "$1" ]] && . "$1"; }
+load_state() { [[ ! -f "$1" ]] || . "$1"; }
 
 # ---------------------------------------------------------------- install
 
@@ -480,12 +484,31 @@ write_env() {
   local tmp="$ENV_FILE.tmp"
   {
     echo "# Written by infra/services.sh start; source it to reach the test services."
-    printf "export WORKERS_TEST_RABBITMQ_URL='amqp://guest:guest@127.0.0.1:%s/'\n" "$RMQ_PORT"
-    printf "export WORKERS_TEST_PG_CONNECTION_STRING='Host=127.0.0.1;Port=%s;Username=postgres;Password=postgres;Database=postgres'\n" "$PG_PORT"
-    printf "export WORKERS_TEST_BLOB_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%s/%s;'\n" \
-      "$AZURITE_ACCOUNT" "$AZURITE_KEY" "$AZ_PORT" "$AZURITE_ACCOUNT"
+    [[ -z "${RMQ_PORT:-}" ]] ||
+      printf "export WORKERS_TEST_RABBITMQ_URL='amqp://guest:guest@127.0.0.1:%s/'\n" "$RMQ_PORT"
+    [[ -z "${PG_PORT:-}" ]] ||
+      printf "export WORKERS_TEST_PG_CONNECTION_STRING='Host=127.0.0.1;Port=%s;Username=postgres;Password=postgres;Database=postgres'\n" "$PG_PORT"
+    [[ -z "${AZ_PORT:-}" ]] ||
+      printf "export WORKERS_TEST_BLOB_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%s/%s;'\n" \
+        "$AZURITE_ACCOUNT" "$AZURITE_KEY" "$AZ_PORT" "$AZURITE_ACCOUNT"
   } >"$tmp"
   mv "$tmp" "$ENV_FILE"
+}
+
+# The services named on the command line (all three when none is).
+wanted() {
+  local want="$1"
+  shift
+  (($# == 0)) && return 0
+  local name
+  for name in "$@"; do
+    case "$name" in
+      rabbitmq | postgres | azurite) ;;
+      *) warn "unknown service '$name' (rabbitmq, postgres, azurite)"; exit 2 ;;
+    esac
+    [[ "$name" == "$want" ]] && return 0
+  done
+  return 1
 }
 
 cmd_start() {
@@ -494,27 +517,49 @@ cmd_start() {
   for tool in python3 curl node npm; do
     command -v "$tool" >/dev/null || { warn "missing required tool: $tool"; exit 1; }
   done
-  install_rabbitmq || exit 1
-  install_azurite || exit 1
-  install_postgres || exit 1
+  if wanted rabbitmq "$@"; then install_rabbitmq || exit 1; fi
+  if wanted azurite "$@"; then install_azurite || exit 1; fi
+  if wanted postgres "$@"; then install_postgres || exit 1; fi
   rm -f "$ENV_FILE"
 
   # RabbitMQ boots slowest: launch it first, start the others meanwhile.
-  if ! { rabbit_start && pg_start && az_start && rabbit_wait; }; then
+  if ! {
+    { ! wanted rabbitmq "$@" || rabbit_start; } &&
+      { ! wanted postgres "$@" || pg_start; } &&
+      { ! wanted azurite "$@" || az_start; } &&
+      { ! wanted rabbitmq "$@" || rabbit_wait; }
+  }; then
     warn "services: start failed; stopping whatever was started"
-    cmd_stop >&2 || true
+    cmd_stop "$@" >&2 || true
     exit 1
   fi
   write_env
-  log "services: all up in $(since "$t0")s; environment in $ENV_FILE"
+  log "services: ${*:-all} up in $(since "$t0")s; environment in $ENV_FILE"
 }
 
 cmd_stop() {
   # Each stop is independent: one failing must not leave the others running.
-  az_stop || true
-  pg_stop || true
-  rabbit_stop || true
-  rm -f "$ENV_FILE"
+  if wanted azurite "$@"; then az_stop || true; fi
+  if wanted postgres "$@"; then pg_stop || true; fi
+  if wanted rabbitmq "$@"; then rabbit_stop || true; fi
+  if (($# == 0)); then rm -f "$ENV_FILE"; else write_env; fi
+}
+
+# Stop PostgreSQL but keep its cluster, port and state, so that resume brings the same server back.
+cmd_pause() {
+  [[ "${1:-}" == postgres ]] || { warn "usage: $0 pause postgres"; exit 2; }
+  pg_running || { warn "postgres: not running"; exit 1; }
+  as_pg "$PG_BIN/pg_ctl" stop -D "$PG_DIR/data" -m fast -w -t 60 >/dev/null
+  log "postgres: paused (127.0.0.1:$PG_PORT refuses connections)"
+}
+
+cmd_resume() {
+  [[ "${1:-}" == postgres ]] || { warn "usage: $0 resume postgres"; exit 2; }
+  load_state "$PG_STATE"
+  [[ -d "${PG_DIR:-}/data" ]] || { warn "postgres: no paused cluster in $RUN_DIR"; exit 1; }
+  pg_running && { log "postgres: already running"; return 0; }
+  as_pg "$PG_BIN/pg_ctl" start -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$START_TIMEOUT" >/dev/null
+  log "postgres: resumed on 127.0.0.1:$PG_PORT"
 }
 
 cmd_status() {
@@ -544,12 +589,14 @@ cmd_env() {
 }
 
 case "${1:-}" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start) shift; cmd_start "$@" ;;
+  stop) shift; cmd_stop "$@" ;;
+  pause) shift; cmd_pause "$@" ;;
+  resume) shift; cmd_resume "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   *)
-    warn "usage: $0 {start|stop|status|env}"
+    warn "usage: $0 {start|stop|status|env} [rabbitmq|postgres|azurite ...] | {pause|resume} postgres"
     exit 2
     ;;
 esac

@@ -97,16 +97,21 @@ sealed class WorkersProcess : IDisposable
     // tests/Workers.Fleet.Tests/bin/<Configuration>/net10.0 → src/Workers.Cli/bin/<Configuration>/net10.0/workers.dll
     static string CliPath()
     {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var cli = Path.Combine(RepoRoot(), "src", "Workers.Cli", "bin", configuration, "net10.0", "workers.dll");
+        return File.Exists(cli) ? cli : throw new FileNotFoundException("build the solution first", cli);
+    }
+
+    /// <summary>The directory holding Workers.sln, above the test's bin directory.</summary>
+    public static string RepoRoot()
+    {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = here.Parent!.Name;
         var root = here;
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Workers.sln")))
         {
             root = root.Parent;
         }
 
-        var cli = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Workers.sln not found above " + here.FullName),
-            "src", "Workers.Cli", "bin", configuration, "net10.0", "workers.dll");
-        return File.Exists(cli) ? cli : throw new FileNotFoundException("build the solution first", cli);
+        return root?.FullName ?? throw new InvalidOperationException("Workers.sln not found above " + here.FullName);
     }
 }

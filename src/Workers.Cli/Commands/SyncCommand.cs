@@ -53,7 +53,8 @@ static class SyncCommand
             var drawing = view.RunAsync(stopView.Token);
 
             var syncs = new List<SyncInfo>();
-            await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions(), tracker, loggers, cancellationToken))
+            // No outage breaker: an embedded sync must end, so a destination that stays down fails its batches.
+            await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions { Breaker = null }, tracker, loggers, cancellationToken))
             {
                 var publisher = new CountingPublisher(fleet, tracker);
                 var runner = new SyncRunner(publisher, TimeProvider.System, tracker);

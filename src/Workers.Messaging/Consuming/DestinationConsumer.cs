@@ -2,8 +2,10 @@ using System.Globalization;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.Timeout;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
+using Workers.Messaging.Resilience;
 using Workers.Messaging.Serialization;
 
 namespace Workers.Messaging.Consuming;
@@ -16,6 +18,7 @@ namespace Workers.Messaging.Consuming;
 sealed partial class DestinationConsumer(
     DestinationWriter writer,
     ResiliencePipeline retry,
+    OutageBreaker? breaker,
     WorkerOptions options,
     IDeliveryObserver? observer,
     ILogger logger) : IConsumer<WireMessage>
@@ -38,13 +41,34 @@ sealed partial class DestinationConsumer(
             var message = WireCodec.Decode(wire);
             try
             {
-                var result = await retry.ExecuteAsync(
-                    async ct =>
+                var heldSince = DateTime.UtcNow;
+                ApplyResult result;
+                while (true)
+                {
+                    if (breaker is not null && !await breaker.WaitUntilClosedAsync(HoldLeft(heldSince), context.CancellationToken))
                     {
-                        attempts++;
-                        return await writer.ApplyAsync(message, ct);
-                    },
-                    context.CancellationToken);
+                        await HandBackAsync(context, wire, heldSince);
+                        return;
+                    }
+
+                    try
+                    {
+                        result = await retry.ExecuteAsync(
+                            async ct =>
+                            {
+                                attempts++;
+                                return await writer.ApplyAsync(message, ct);
+                            },
+                            context.CancellationToken);
+                        break;
+                    }
+                    catch (Exception ex) when (breaker is not null && IsOutage(ex) && !context.CancellationToken.IsCancellationRequested)
+                    {
+                        // The destination is down, not the message bad: wait for it instead of dead-lettering.
+                        breaker.Trip(ex);
+                    }
+                }
+
                 if (result.Waiting)
                 {
                     await DeferAsync(context, wire, result);
@@ -68,6 +92,23 @@ sealed partial class DestinationConsumer(
             observer?.DeadLettered(destination, wire, reason, ex);
             throw;
         }
+    }
+
+    // Transient errors that outlasted the retry, and the retry's own total-time bound.
+    bool IsOutage(Exception exception) => exception is TimeoutRejectedException || writer.Destination.IsTransient(exception);
+
+    TimeSpan HoldLeft(DateTime heldSince) => options.Breaker!.HoldLimit - (DateTime.UtcNow - heldSince);
+
+    /// <summary>
+    /// The breaker stayed open for as long as one delivery may be held: the message goes back to the queue's tail
+    /// (sent before this delivery is acknowledged, so a crash in between can only duplicate it, and the ledger makes
+    /// a duplicate harmless), and the worker takes the next one, which waits in turn.
+    /// </summary>
+    async Task HandBackAsync(ConsumeContext<WireMessage> context, WireMessage wire, DateTime heldSince)
+    {
+        var endpoint = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
+        await endpoint.Send(wire, send => send.Serializer = ArrowMessageSerializer.Instance, context.CancellationToken);
+        LogHandedBack(logger, wire.Describe(), (DateTime.UtcNow - heldSince).TotalSeconds);
     }
 
     async Task DeferAsync(ConsumeContext<WireMessage> context, WireMessage wire, ApplyResult result)
@@ -100,6 +141,9 @@ sealed partial class DestinationConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "delete-stale {Table} {Summary}; back to the queue (deferral {Deferrals})")]
     static partial void LogDeferred(ILogger logger, string table, string summary, int deferrals);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination still down after holding {Message} for {HeldSeconds:F0} s; handed back to the queue")]
+    static partial void LogHandedBack(ILogger logger, string message, double heldSeconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettering {Message}: {Reason}")]
     static partial void LogDeadLettered(ILogger logger, string message, string reason);

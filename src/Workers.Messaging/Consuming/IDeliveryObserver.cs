@@ -11,4 +11,9 @@ public interface IDeliveryObserver
     void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals);
 
     void DeadLettered(string destination, WireMessage message, string reason, Exception exception);
+
+    /// <summary>The destination's outage breaker opened (consumption paused) or closed again.</summary>
+    void BreakerChanged(string destination, bool open)
+    {
+    }
 }

@@ -13,6 +13,12 @@ static class WorkerEndpoint
     {
         var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
         var retry = TransientRetry.Create(writer.Destination, options, logger);
+        var breaker = options.Breaker is null ? null : new OutageBreaker(writer.Destination, options.Breaker, TimeProvider.System, logger);
+        if (breaker is not null && observer is not null)
+        {
+            breaker.StateChanged += open => observer.BreakerChanged(writer.Spec.Name, open);
+        }
+
         endpoint.ConcurrentMessageLimit = options.ConcurrentMessages;
         endpoint.PublishFaults = false;
         endpoint.ConfigureError(error =>
@@ -21,6 +27,6 @@ static class WorkerEndpoint
             error.UseFilter(new FailureHeadersFilter(options.WorkerName));
             error.UseFilter(new ErrorTransportFilter());
         });
-        endpoint.Consumer(() => new DestinationConsumer(writer, retry, options, observer, logger));
+        endpoint.Consumer(() => new DestinationConsumer(writer, retry, breaker, options, observer, logger));
     }
 }

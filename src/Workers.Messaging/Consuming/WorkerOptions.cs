@@ -1,3 +1,5 @@
+using Workers.Messaging.Resilience;
+
 namespace Workers.Messaging.Consuming;
 
 /// <summary>How a worker consumes. Memory is bounded by ConcurrentMessages × the largest message.</summary>
@@ -16,6 +18,13 @@ public sealed record WorkerOptions
     public int TransientRetries { get; init; } = 6;
 
     public TimeSpan TransientRetryBudget { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The outage breaker: a destination still failing transiently after the retry pauses consumption until it
+    /// answers again. Null turns it off, and such a message is dead-lettered instead (the embedded sync, which
+    /// must end).
+    /// </summary>
+    public BreakerOptions? Breaker { get; init; } = new();
 
     public string WorkerName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

@@ -1,0 +1,146 @@
+using Npgsql;
+using RabbitMQ.Client;
+using Xunit.Abstractions;
+
+namespace Workers.Fleet.Tests;
+
+/// <summary>
+/// A database outage in the middle of a sync: PostgreSQL stopped for 30 s while two workers apply batches. The
+/// breaker pauses consumption instead of dead-lettering; when the server is back every row lands exactly once.
+/// </summary>
+public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    const int Batches = 100;
+
+    readonly string _directory = Directory.CreateTempSubdirectory("workers-outage-").FullName;
+    readonly string _destination = "outage" + Guid.NewGuid().ToString("N")[..8];
+    PrivatePostgres? _postgres;
+
+    PrivatePostgres Postgres => _postgres ?? throw new InvalidOperationException("not started");
+
+    public async Task InitializeAsync() => _postgres = await PrivatePostgres.StartAsync();
+
+    [Fact]
+    public async Task PostgresDown30sMidRun_NothingDeadLettered_EveryRowLandsOnceItReturns()
+    {
+        var environment = new Dictionary<string, string> { ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl, ["PG_TEST"] = Postgres.ConnectionString };
+        var config = Config();
+        var workers = Enumerable.Range(0, 2).Select(_ => WorkersProcess.Start(environment, "run", config)).ToList();
+        string Outputs() => string.Join("\n---\n", workers.Select(w => w.Output));
+        try
+        {
+            foreach (var worker in workers)
+            {
+                await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+            }
+
+            using (var sync = WorkersProcess.Start(environment, "sync", config))
+            {
+                Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(180)) == 0, sync.Output);
+            }
+
+            await WaitFor(async () => await Count("_workers_batches") >= 5, TimeSpan.FromSeconds(120), Outputs);
+            var appliedBeforeOutage = await Count("_workers_batches");
+            await Postgres.PauseAsync();
+            await Task.Delay(TimeSpan.FromSeconds(30));
+            Assert.True(await ErrorQueueDepth() == 0, "a message was dead-lettered during the outage:\n" + Outputs());
+            await Postgres.ResumeAsync();
+
+            Assert.True(appliedBeforeOutage < Batches, $"the outage came too late to prove anything: {appliedBeforeOutage} of {Batches} batches were already in");
+            await WaitFor(async () => await Count("_workers_batches") == Batches, TimeSpan.FromSeconds(180), Outputs);
+            Assert.Equal(100_000, await Count("test_some_table"));
+            Assert.Equal(100_000, await Scalar("SELECT count(DISTINCT id) FROM test_some_table"));
+            Assert.Equal(100_000, await Count("test_sub_table"));
+            Assert.Equal(0u, await ErrorQueueDepth());
+            Assert.DoesNotContain("Dead-lettering", Outputs(), StringComparison.Ordinal);
+            Assert.Contains("breaker open", Outputs(), StringComparison.Ordinal);
+            Assert.Contains("breaker closed", Outputs(), StringComparison.Ordinal);
+            foreach (var line in Outputs().Split('\n').Where(l => l.Contains("retry", StringComparison.Ordinal) || l.Contains("Destination", StringComparison.Ordinal)))
+            {
+                output.WriteLine(line);
+            }
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                worker.Dispose();
+            }
+        }
+    }
+
+    string Config()
+    {
+        var file = Path.Combine(_directory, "outage.yml");
+        File.WriteAllText(file, $"""
+            kind: source
+            spec:
+              name: outage
+              path: test
+              tables: ["test_some_table", "test_sub_table"]
+              destinations: [{_destination}]
+              spec: {"{"} num_rows: 100000, num_sub_rows: 1, batch_size: 2000, seed: 5 {"}"}
+            ---
+            kind: destination
+            spec:
+              name: {_destination}
+              path: postgresql
+              write_mode: overwrite-delete-stale
+              spec:
+                connection_string: ${"{"}PG_TEST{"}"}
+            """);
+        return file;
+    }
+
+    async Task<uint> ErrorQueueDepth()
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync($"workers.{_destination}_error")).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;   // never declared: nothing was ever dead-lettered
+        }
+    }
+
+    Task<long> Count(string table) => Scalar($"SELECT count(*) FROM \"{table}\"");
+
+    async Task<long> Scalar(string sql)
+    {
+        // No pool: the server restarts under this test, and a pooled connection would be a dead one.
+        await using var connection = new NpgsqlConnection(Postgres.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        try
+        {
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return -1;
+        }
+    }
+
+    static async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the fleet did not get there in time:\n" + context());
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+}
