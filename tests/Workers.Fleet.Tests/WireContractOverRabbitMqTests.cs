@@ -71,6 +71,32 @@ public sealed class WireContractOverRabbitMqTests : IAsyncLifetime
         Assert.Equal(insert.Body.ToArray(), deadLetter.Body.ToArray());
     }
 
+    [Fact]
+    public async Task BadArrowBytes_AreDeadLetteredWithTheirReason_MessagesAroundThemLand()
+    {
+        await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
+        var sync = SyncInfo.Start("foreign", TimeProvider.System);
+        var schema = SyncColumns.AddTo(NarrowSchema("fleet_garbled"));
+        WireMessage Insert(int chunk) => WireCodec.EncodeInsert(sync, Guid.NewGuid(), SyncColumns.AddTo(TestData.Generate(NarrowSchema("fleet_garbled"), 5, new TestDataOptions(7, FirstId: chunk * 5)), sync));
+        var garbled = Insert(2);
+        var bytes = garbled.Body.ToArray();
+        Array.Fill(bytes, (byte)0x5A, 8, bytes.Length - 8);   // keep the length, destroy the stream
+
+        await publisher.DeclareQueueAsync(_destination);
+        await publisher.PublishAsync(_destination, Insert(1));
+        await publisher.PublishAsync(_destination, garbled with { Body = bytes });
+        await publisher.PublishAsync(_destination, Insert(3));
+
+        await _observer.WaitFor(o => o.Results.Count == 2 && o.DeadLetters.Count == 1);
+        var deadLetter = await WaitForMessage(publisher, $"workers.{_destination}_error");
+        var reason = Encoding.UTF8.GetString((byte[])deadLetter.BasicProperties.Headers!["x-workers-reason"]!);
+        Assert.StartsWith("contract violation: body is not a readable Arrow IPC stream", reason, StringComparison.Ordinal);
+        Assert.Equal(garbled.MessageId.ToString(), deadLetter.BasicProperties.MessageId);
+        Assert.Equal(bytes, deadLetter.Body.ToArray());
+        var rows = await _writer.Destination.ReadAsync(TableSchema.FromArrow(schema), CancellationToken.None);
+        Assert.Equal(10, rows.Count);
+    }
+
     static async Task<RabbitMQ.Client.BasicGetResult> WaitForMessage(ForeignPublisher publisher, string queue)
     {
         for (var attempt = 0; attempt < 100; attempt++)
