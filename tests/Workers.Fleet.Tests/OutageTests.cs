@@ -1,6 +1,18 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using RabbitMQ.Client;
+using Workers.Core.Config;
+using Workers.Core.Contract;
+using Workers.Core.Destinations;
+using Workers.Core.Schema;
+using Workers.Core.Sources.Test;
+using Workers.Core.Sync;
+using Workers.Destinations.PostgreSql;
+using Workers.Messaging.Consuming;
+using Workers.Messaging.RabbitMq;
+using Workers.Messaging.Resilience;
 using Xunit.Abstractions;
+using YamlDotNet.RepresentationModel;
 
 namespace Workers.Fleet.Tests;
 
@@ -69,6 +81,47 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task BreakerOpenPastTheHoldLimit_HandsTheMessageBack_ItLandsOnceWhenTheDatabaseReturns()
+    {
+        var yaml = new YamlMappingNode { { "connection_string", Postgres.ConnectionString } };
+        var spec = new DestinationSpec(_destination, "postgresql", WriteMode.Overwrite, MigrateMode.Safe, PkMode.Default, yaml, "test");
+        var writer = new DestinationWriter(spec, new PostgreSqlDestinationFactory().Create(spec));
+        var observer = new HandBackObserver();
+        var options = new WorkerOptions
+        {
+            ConcurrentMessages = 1,
+            TransientRetryBudget = TimeSpan.FromSeconds(2),
+            Breaker = new BreakerOptions { FirstProbeDelay = TimeSpan.FromMilliseconds(200), MaxProbeDelay = TimeSpan.FromSeconds(1), HoldLimit = TimeSpan.FromSeconds(2) },
+        };
+        await using var fleet = await RabbitMqFleet.StartAsync(BrokerAddress.Parse(TestServices.RabbitMqUrl), [writer], options, observer, NullLoggerFactory.Instance, CancellationToken.None);
+        try
+        {
+            await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
+            var sync = SyncInfo.Start("outage", TimeProvider.System);
+            var some = new TestSource(new TestSourceSpec()).Tables.Single(t => t.Metadata[CqMetadata.TableName] == TestSource.SomeTable);
+            var insert = WireCodec.EncodeInsert(sync, Guid.NewGuid(), SyncColumns.AddTo(TestData.Generate(some, 50, new TestDataOptions(1)), sync));
+
+            await Postgres.PauseAsync();
+            await publisher.PublishAsync(_destination, insert);
+            await WaitFor(() => Task.FromResult(observer.HandBacks >= 2), TimeSpan.FromSeconds(60), () => $"{observer.HandBacks} hand-backs");
+            Assert.Equal(0, observer.Applied);
+            await Postgres.ResumeAsync();
+
+            await WaitFor(() => Task.FromResult(observer.Applied >= 1), TimeSpan.FromSeconds(60), () => $"{observer.Applied} applied, {observer.HandBacks} hand-backs");
+            await Task.Delay(500);   // a duplicate still on its way would show up here
+            Assert.Equal(50, await Count(TestSource.SomeTable));
+            Assert.Equal(1, await Count("_workers_batches"));
+            Assert.Equal(0u, await ErrorQueueDepth());
+            Assert.True(observer.BreakerOpened >= 1 && observer.BreakerClosed >= 1, $"breaker opened {observer.BreakerOpened}, closed {observer.BreakerClosed}");
+        }
+        finally
+        {
+            await fleet.DisposeAsync();
+            await writer.Destination.DisposeAsync();
+        }
+    }
+
     string Config()
     {
         var file = Path.Combine(_directory, "outage.yml");
@@ -132,6 +185,36 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, "the fleet did not get there in time:\n" + context());
             await Task.Delay(200);
         }
+    }
+
+    sealed class HandBackObserver : IDeliveryObserver
+    {
+        int _applied;
+        int _handBacks;
+        int _opened;
+        int _closed;
+
+        public int Applied => Volatile.Read(ref _applied);
+
+        public int HandBacks => Volatile.Read(ref _handBacks);
+
+        public int BreakerOpened => Volatile.Read(ref _opened);
+
+        public int BreakerClosed => Volatile.Read(ref _closed);
+
+        void IDeliveryObserver.Applied(string destination, WireMessage message, ApplyResult result) => Interlocked.Increment(ref _applied);
+
+        public void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals)
+        {
+        }
+
+        public void DeadLettered(string destination, WireMessage message, string reason, Exception exception)
+        {
+        }
+
+        public void HandedBack(string destination, WireMessage message) => Interlocked.Increment(ref _handBacks);
+
+        public void BreakerChanged(string destination, bool open) => Interlocked.Increment(ref open ? ref _opened : ref _closed);
     }
 
     public async Task DisposeAsync()

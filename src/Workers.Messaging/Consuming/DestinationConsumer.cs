@@ -109,6 +109,7 @@ sealed partial class DestinationConsumer(
         var endpoint = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
         await endpoint.Send(wire, send => send.Serializer = ArrowMessageSerializer.Instance, context.CancellationToken);
         LogHandedBack(logger, wire.Describe(), (DateTime.UtcNow - heldSince).TotalSeconds);
+        observer?.HandedBack(writer.Spec.Name, wire);
     }
 
     async Task DeferAsync(ConsumeContext<WireMessage> context, WireMessage wire, ApplyResult result)

@@ -12,6 +12,11 @@ public interface IDeliveryObserver
 
     void DeadLettered(string destination, WireMessage message, string reason, Exception exception);
 
+    /// <summary>The breaker stayed open as long as a delivery may be held: the message went back to the queue's tail.</summary>
+    void HandedBack(string destination, WireMessage message)
+    {
+    }
+
     /// <summary>The destination's outage breaker opened (consumption paused) or closed again.</summary>
     void BreakerChanged(string destination, bool open)
     {
