@@ -26,8 +26,11 @@ testConnection.SetAction((parse, token) => Run(parse.GetValue(verbose), _ => Tes
 
 var runFile = new Argument<string>("file") { Description = "A YAML file with the destination(s) this worker serves." };
 var concurrency = new Option<int>("--concurrency") { Description = "Messages handled at once per destination (memory ≈ concurrency × largest batch).", DefaultValueFactory = _ => 2 };
-var run = new Command("run", "Consume the destinations' queues on RabbitMQ (WORKERS_BROKER_URL) until SIGTERM.") { runFile, concurrency };
-run.SetAction((parse, token) => Run(true, loggers => RunCommand.RunAsync(parse.GetValue(runFile)!, parse.GetValue(concurrency), loggers, Linked(token, terminate.Token))));
+var httpPort = new Option<int?>("--http-port") { Description = "Serve /healthz, /readyz and /metrics on this port (default: WORKERS_HTTP_PORT; unset: no HTTP)." };
+var stopTimeout = new Option<int>("--stop-timeout") { Description = "Seconds in-flight messages may take to finish after SIGTERM; the rest return to the queue.", DefaultValueFactory = _ => 30 };
+var run = new Command("run", "Consume the destinations' queues on RabbitMQ (WORKERS_BROKER_URL) until SIGTERM.") { runFile, concurrency, httpPort, stopTimeout };
+run.SetAction((parse, token) => Run(true, loggers => RunCommand.RunAsync(
+    parse.GetValue(runFile)!, parse.GetValue(concurrency), parse.GetValue(httpPort), TimeSpan.FromSeconds(parse.GetValue(stopTimeout)), loggers, Linked(token, terminate.Token))));
 
 var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection };
 root.Options.Add(verbose);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Workers.Cli.Destinations;
+using Workers.Cli.Observability;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Messaging.Consuming;
@@ -14,7 +15,7 @@ namespace Workers.Cli.Commands;
 /// </summary>
 static partial class RunCommand
 {
-    public static async Task<int> RunAsync(string file, int concurrency, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string file, int concurrency, int? httpPort, TimeSpan stopBound, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var url = Environment.GetEnvironmentVariable("WORKERS_BROKER_URL");
         if (string.IsNullOrEmpty(url))
@@ -27,6 +28,17 @@ static partial class RunCommand
             throw new ConfigException($"--concurrency: must be 1 or more, got {concurrency}");
         }
 
+        httpPort ??= HttpPortFromEnvironment();
+        if (httpPort is < 1 or > 65535)
+        {
+            throw new ConfigException($"--http-port: must be a TCP port (1-65535), got {httpPort}");
+        }
+
+        if (stopBound <= TimeSpan.Zero)
+        {
+            throw new ConfigException($"--stop-timeout: must be positive, got {stopBound.TotalSeconds} s");
+        }
+
         var config = ConfigLoader.LoadFile(file);
         if (config.Destinations.Count == 0)
         {
@@ -36,12 +48,19 @@ static partial class RunCommand
         var broker = BrokerAddress.Parse(url);
         var writers = config.Destinations.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
         var logger = loggers.CreateLogger("Workers.Run");
-        var options = new WorkerOptions { ConcurrentMessages = concurrency };
+        var options = new WorkerOptions { ConcurrentMessages = concurrency, StopBound = stopBound };
+        var metrics = new WorkerMetrics(writers.Select(w => w.Spec.Name));
         try
         {
-            await using (await RabbitMqFleet.StartAsync(broker, writers, options, observer: null, loggers, cancellationToken))
+            await using (var fleet = await RabbitMqFleet.StartAsync(broker, writers, options, metrics, loggers, cancellationToken))
+            await using (httpPort is { } port ? await WorkerHttp.StartAsync(port, fleet, writers, loggers, cancellationToken) : null)
             {
                 LogReady(logger, options.WorkerName, string.Join(", ", writers.Select(w => w.Spec.QueueName)), broker.ToString(), concurrency);
+                if (httpPort is { } listening)
+                {
+                    LogHttp(logger, listening);
+                }
+
                 try
                 {
                     await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -63,6 +82,22 @@ static partial class RunCommand
             }
         }
     }
+
+    static int? HttpPortFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable("WORKERS_HTTP_PORT");
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            ? port
+            : throw new ConfigException($"WORKERS_HTTP_PORT: must be a TCP port (1-65535), got '{text}'");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving /healthz, /readyz and /metrics on port {Port}")]
+    static partial void LogHttp(ILogger logger, int port);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} consuming {Queues} on {Broker}, {Concurrency} at a time")]
     static partial void LogReady(ILogger logger, string worker, string queues, string broker, int concurrency);

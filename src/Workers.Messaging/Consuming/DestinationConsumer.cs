@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,8 @@ sealed partial class DestinationConsumer(
         });
 
         var attempts = 0;
+        var started = Stopwatch.GetTimestamp();
+        observer?.Received(destination, wire);
         try
         {
             var message = WireCodec.Decode(wire);
@@ -91,6 +94,10 @@ sealed partial class DestinationConsumer(
             LogDeadLettered(logger, wire.Describe(), reason);
             observer?.DeadLettered(destination, wire, reason, ex);
             throw;
+        }
+        finally
+        {
+            observer?.Finished(destination, wire, Stopwatch.GetElapsedTime(started));
         }
     }
 

@@ -6,6 +6,21 @@ namespace Workers.Messaging.Consuming;
 /// <summary>Hears the outcome of every delivery a worker handles: progress displays, tests, metrics.</summary>
 public interface IDeliveryObserver
 {
+    /// <summary>A delivery starts; its body is held until <see cref="Finished"/>.</summary>
+    void Received(string destination, WireMessage message)
+    {
+    }
+
+    /// <summary>A delivery ends, whatever its outcome (called after the outcome's own method).</summary>
+    void Finished(string destination, WireMessage message, TimeSpan elapsed)
+    {
+    }
+
+    /// <summary>A transient error; the write is tried again after <paramref name="delay"/>.</summary>
+    void Retrying(string destination, int attempt, TimeSpan delay, Exception? exception)
+    {
+    }
+
     void Applied(string destination, WireMessage message, ApplyResult result);
 
     void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals);

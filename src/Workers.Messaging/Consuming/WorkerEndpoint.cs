@@ -12,7 +12,7 @@ static class WorkerEndpoint
     public static void Configure(IReceiveEndpointConfigurator endpoint, DestinationWriter writer, WorkerOptions options, IDeliveryObserver? observer, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
-        var retry = TransientRetry.Create(writer.Destination, options, logger);
+        var retry = TransientRetry.Create(writer.Destination, options, (attempt, delay, error) => observer?.Retrying(writer.Spec.Name, attempt, delay, error), logger);
         var breaker = options.Breaker is null ? null : new OutageBreaker(writer.Destination, options.Breaker, TimeProvider.System, logger);
         if (breaker is not null && observer is not null)
         {

@@ -26,5 +26,8 @@ public sealed record WorkerOptions
     /// </summary>
     public BreakerOptions? Breaker { get; init; } = new();
 
+    /// <summary>On shutdown, how long in-flight messages may take to finish before the worker leaves them to redelivery.</summary>
+    public TimeSpan StopBound { get; init; } = TimeSpan.FromSeconds(30);
+
     public string WorkerName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

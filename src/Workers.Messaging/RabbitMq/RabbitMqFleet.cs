@@ -14,8 +14,19 @@ namespace Workers.Messaging.RabbitMq;
 public sealed class RabbitMqFleet : IAsyncDisposable
 {
     readonly IBusControl _bus;
+    readonly TimeSpan _stopBound;
 
-    RabbitMqFleet(IBusControl bus) => _bus = bus;
+    RabbitMqFleet(IBusControl bus, TimeSpan stopBound)
+    {
+        _bus = bus;
+        _stopBound = stopBound;
+    }
+
+    /// <summary>True while the bus is connected and every receive endpoint consumes.</summary>
+    public bool IsConsuming => _bus.CheckHealth().Status == BusHealthStatus.Healthy;
+
+    /// <summary>What the bus says about its connection and endpoints, for a readiness check.</summary>
+    public string HealthDescription => _bus.CheckHealth().Description;
 
     public static async Task<RabbitMqFleet> StartAsync(
         BrokerAddress broker,
@@ -55,8 +66,23 @@ public sealed class RabbitMqFleet : IAsyncDisposable
         });
 
         await bus.StartAsync(cancellationToken);
-        return new RabbitMqFleet(bus);
+        return new RabbitMqFleet(bus, options.StopBound);
     }
 
-    public async ValueTask DisposeAsync() => await _bus.StopAsync();
+    /// <summary>
+    /// Stops taking messages and waits for in-flight ones, at most <see cref="WorkerOptions.StopBound"/>; what is
+    /// still unfinished then is never acknowledged, so the broker returns it to the queue when the connection closes.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var bound = new CancellationTokenSource(_stopBound);
+        try
+        {
+            await _bus.StopAsync(bound.Token);
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested)
+        {
+            // Past the bound: leave the rest to the broker's redelivery.
+        }
+    }
 }

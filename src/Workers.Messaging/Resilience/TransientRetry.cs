@@ -12,7 +12,7 @@ namespace Workers.Messaging.Resilience;
 /// </summary>
 static partial class TransientRetry
 {
-    public static ResiliencePipeline Create(IDestination destination, WorkerOptions options, ILogger logger) =>
+    public static ResiliencePipeline Create(IDestination destination, WorkerOptions options, Action<int, TimeSpan, Exception?> retrying, ILogger logger) =>
         new ResiliencePipelineBuilder()
             .AddTimeout(options.TransientRetryBudget)
             .AddRetry(new RetryStrategyOptions
@@ -26,6 +26,7 @@ static partial class TransientRetry
                 OnRetry = args =>
                 {
                     LogRetry(logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "");
+                    retrying(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
                     return ValueTask.CompletedTask;
                 },
             })
