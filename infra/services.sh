@@ -179,6 +179,16 @@ install_azurite() {
   log "azurite: installed in $(since "$t0")s"
 }
 
+# docker-compose (Debian's 1.29) validates docker-compose.yml for the tests; it needs no engine for `config`.
+install_compose() {
+  command -v docker-compose >/dev/null && return 0
+  local t0
+  t0="$(now)"
+  log "docker-compose: installing from apt (to validate docker-compose.yml) ..."
+  apt_install docker-compose docker-compose || return 1
+  log "docker-compose: installed in $(since "$t0")s"
+}
+
 install_postgres() {
   [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] && return 0
   local t0
@@ -520,6 +530,7 @@ cmd_start() {
   if wanted rabbitmq "$@"; then install_rabbitmq || exit 1; fi
   if wanted azurite "$@"; then install_azurite || exit 1; fi
   if wanted postgres "$@"; then install_postgres || exit 1; fi
+  if (($# == 0)); then install_compose || exit 1; fi
   rm -f "$ENV_FILE"
 
   # RabbitMQ boots slowest: launch it first, start the others meanwhile.

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Workers.Core.Config;
+using YamlDotNet.RepresentationModel;
+
+namespace Workers.Core.Tests.Deployment;
+
+/// <summary>
+/// docker-compose.yml and infra/k8s/ are product too: the compose file is validated by docker-compose itself
+/// (no engine needed), and the manifests are read for what operations rely on — probes, grace period, scaling.
+/// </summary>
+public sealed class DeploymentFilesTests
+{
+    static readonly string Root = RepoRoot();
+
+    [Fact]
+    public async Task ComposeFile_IsValid_AndEveryWorkerServiceScales()
+    {
+        var (code, output, errors) = await RunAsync("docker-compose", "-f", Path.Combine(Root, "docker-compose.yml"), "--profile", "sync", "config");
+        Assert.True(code == 0, $"docker-compose config failed ({code}):\n{errors}");
+
+        var services = (YamlMappingNode)Load(output)["services"];
+        var workers = services.Children.Where(s => ((YamlScalarNode)s.Key).Value!.StartsWith("worker-", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(workers);
+        foreach (var (key, node) in workers)
+        {
+            var service = (YamlMappingNode)node;
+            var name = ((YamlScalarNode)key).Value;
+            // --scale needs neither a fixed container name nor a published host port.
+            Assert.False(service.Children.ContainsKey("container_name"), $"{name} has a container_name");
+            Assert.False(service.Children.ContainsKey("ports"), $"{name} publishes a host port");
+            var command = ((YamlSequenceNode)service["command"]).Children.Select(c => ((YamlScalarNode)c).Value).ToList();
+            Assert.Equal("run", command[0]);
+            var config = command[1]!.Replace("/config/", "examples/fleet/", StringComparison.Ordinal);
+            Assert.NotEmpty(ConfigLoader.LoadFile(Path.Combine(Root, config), _ => "set").Destinations);
+            var environment = (YamlMappingNode)service["environment"];
+            Assert.True(environment.Children.ContainsKey("WORKERS_BROKER_URL"), $"{name} has no broker");
+            Assert.Equal("8080", ((YamlScalarNode)environment["WORKERS_HTTP_PORT"]).Value);
+        }
+    }
+
+    [Fact]
+    public void KubernetesDeployments_ProbeHealthAndReadiness_AndOutwaitTheStopTimeout()
+    {
+        var deployments = Manifests().Where(m => Kind(m) == "Deployment").ToList();
+        Assert.NotEmpty(deployments);
+        var configMaps = Manifests().Where(m => Kind(m) == "ConfigMap").ToList();
+        foreach (var deployment in deployments)
+        {
+            var pod = (YamlMappingNode)deployment["spec"]["template"]["spec"];
+            var container = (YamlMappingNode)((YamlSequenceNode)pod["containers"]).Children.Single();
+            Assert.Equal("/healthz", Scalar(container["livenessProbe"]["httpGet"]["path"]));
+            Assert.Equal("/readyz", Scalar(container["readinessProbe"]["httpGet"]["path"]));
+
+            var args = ((YamlSequenceNode)container["args"]).Children.Select(Scalar).ToList();
+            Assert.Equal("run", args[0]);
+            var stopTimeout = int.Parse(args[args.IndexOf("--stop-timeout") + 1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(int.Parse(Scalar(pod["terminationGracePeriodSeconds"]), System.Globalization.CultureInfo.InvariantCulture) > stopTimeout,
+                "the grace period must outlast --stop-timeout, or Kubernetes kills in-flight batches before they can finish");
+
+            // The file it runs is in a ConfigMap, and is a valid destination file.
+            var file = Path.GetFileName(args[1]);
+            var text = configMaps.Select(c => (YamlMappingNode)c["data"]).Where(d => d.Children.ContainsKey(file)).Select(d => Scalar(d[file])).Single();
+            Assert.NotEmpty(ConfigLoader.Parse(text, file, _ => "set").Destinations);
+        }
+    }
+
+    [Fact]
+    public void KedaScaledObjects_TargetADeploymentAndItsDestinationsQueue()
+    {
+        var scaled = Manifests().Where(m => Kind(m) == "ScaledObject").ToList();
+        Assert.NotEmpty(scaled);
+        var deployments = Manifests().Where(m => Kind(m) == "Deployment").ToDictionary(d => Scalar(d["metadata"]["name"]));
+        var configMaps = Manifests().Where(m => Kind(m) == "ConfigMap").ToList();
+        foreach (var scaledObject in scaled)
+        {
+            var target = Scalar(scaledObject["spec"]["scaleTargetRef"]["name"]);
+            Assert.True(deployments.ContainsKey(target), $"ScaledObject targets unknown Deployment {target}");
+            var trigger = (YamlMappingNode)((YamlSequenceNode)scaledObject["spec"]["triggers"]).Children.Single();
+            Assert.Equal("rabbitmq", Scalar(trigger["type"]));
+
+            var container = ((YamlSequenceNode)deployments[target]["spec"]["template"]["spec"]["containers"]).Children.Single();
+            var file = Path.GetFileName(Scalar(((YamlSequenceNode)container["args"]).Children[1]));
+            var text = configMaps.Select(c => (YamlMappingNode)c["data"]).Where(d => d.Children.ContainsKey(file)).Select(d => Scalar(d[file])).Single();
+            var destination = ConfigLoader.Parse(text, file, _ => "set").Destinations.Single();
+            Assert.Equal(destination.QueueName, Scalar(trigger["metadata"]["queueName"]));
+        }
+    }
+
+    static IEnumerable<YamlMappingNode> Manifests()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, "infra", "k8s"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(File.ReadAllText(file)));
+            foreach (var document in stream.Documents)
+            {
+                yield return (YamlMappingNode)document.RootNode;
+            }
+        }
+    }
+
+    static string Kind(YamlMappingNode manifest) => manifest.Children.TryGetValue("kind", out var kind) ? Scalar(kind) : "";
+
+    static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value ?? "";
+
+    static YamlMappingNode Load(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    static async Task<(int Code, string Output, string Errors)> RunAsync(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException($"{program} is not installed: infra/services.sh start installs it (apt docker-compose)", ex);
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await output, await errors);
+        }
+    }
+
+    static string RepoRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Workers.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Workers.sln not found above " + AppContext.BaseDirectory);
+    }
+}
