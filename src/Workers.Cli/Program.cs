@@ -32,7 +32,11 @@ var run = new Command("run", "Consume the destinations' queues on RabbitMQ (WORK
 run.SetAction((parse, token) => Run(true, loggers => RunCommand.RunAsync(
     parse.GetValue(runFile)!, parse.GetValue(concurrency), parse.GetValue(httpPort), TimeSpan.FromSeconds(parse.GetValue(stopTimeout)), loggers, Linked(token, terminate.Token))));
 
-var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection };
+var statusFile = new Argument<string>("file") { Description = "A YAML file naming destinations (as documents, or in a source's destinations)." };
+var status = new Command("status", "Per destination: the queue's backlog, its consumers and its dead letters (WORKERS_BROKER_URL).") { statusFile };
+status.SetAction((parse, token) => Run(parse.GetValue(verbose), _ => StatusCommand.RunAsync(parse.GetValue(statusFile)!, Console.Out, Linked(token, terminate.Token))));
+
+var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection, status };
 root.Options.Add(verbose);
 return await root.Parse(args).InvokeAsync();
 

@@ -17,12 +17,7 @@ static partial class RunCommand
 {
     public static async Task<int> RunAsync(string file, int concurrency, int? httpPort, TimeSpan stopBound, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var url = Environment.GetEnvironmentVariable("WORKERS_BROKER_URL");
-        if (string.IsNullOrEmpty(url))
-        {
-            throw new ConfigException("WORKERS_BROKER_URL is not set: `workers run` consumes from RabbitMQ (amqp://user:pass@host:5672/vhost)");
-        }
-
+        var broker = BrokerSettings.Required("run");
         if (concurrency < 1)
         {
             throw new ConfigException($"--concurrency: must be 1 or more, got {concurrency}");
@@ -45,7 +40,6 @@ static partial class RunCommand
             throw new ConfigException($"{file}: declares no destination to work for");
         }
 
-        var broker = BrokerAddress.Parse(url);
         var writers = config.Destinations.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
         var logger = loggers.CreateLogger("Workers.Run");
         var options = new WorkerOptions { ConcurrentMessages = concurrency, StopBound = stopBound };

@@ -29,9 +29,9 @@ static class SyncCommand
 
         // Every spec is bound and checked before anything starts.
         var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
-        if (Environment.GetEnvironmentVariable("WORKERS_BROKER_URL") is { Length: > 0 } url)
+        if (BrokerSettings.Optional() is { } broker)
         {
-            return await PublishToBrokerAsync(BrokerAddress.Parse(url), sources, output, cancellationToken);
+            return await PublishToBrokerAsync(broker, sources, output, cancellationToken);
         }
 
         foreach (var source in config.Sources)

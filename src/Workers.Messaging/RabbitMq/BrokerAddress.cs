@@ -21,5 +21,17 @@ public sealed record BrokerAddress(string Host, int Port, string VirtualHost, st
             uri.Scheme == "amqps");
     }
 
+    /// <summary>A RabbitMQ.Client connection factory for this broker; <paramref name="clientName"/> shows in the management UI.</summary>
+    internal RabbitMQ.Client.ConnectionFactory ConnectionFactory(string clientName) => new()
+    {
+        HostName = Host,
+        Port = Port,
+        VirtualHost = VirtualHost,
+        UserName = Username,
+        Password = Password,
+        ClientProvidedName = clientName,
+        Ssl = { Enabled = UseTls, ServerName = Host },
+    };
+
     public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}:***@{Host}:{Port}/{VirtualHost.TrimStart('/')}";
 }

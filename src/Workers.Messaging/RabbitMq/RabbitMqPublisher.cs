@@ -27,17 +27,7 @@ public sealed class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
     public static async Task<RabbitMqPublisher> ConnectAsync(BrokerAddress broker, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(broker);
-        var factory = new ConnectionFactory
-        {
-            HostName = broker.Host,
-            Port = broker.Port,
-            VirtualHost = broker.VirtualHost,
-            UserName = broker.Username,
-            Password = broker.Password,
-            ClientProvidedName = "workers-sync",
-            Ssl = { Enabled = broker.UseTls, ServerName = broker.Host },
-        };
-        var connection = await factory.CreateConnectionAsync(cancellationToken);
+        var connection = await broker.ConnectionFactory("workers-sync").CreateConnectionAsync(cancellationToken);
         try
         {
             var channel = await connection.CreateChannelAsync(
