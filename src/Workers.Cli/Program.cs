@@ -17,8 +17,9 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
 var verbose = new Option<bool>("--verbose") { Description = "Log every message a worker handles." };
 
 var syncFile = new Argument<string>("file") { Description = "A CloudQuery-style YAML file with sources and destinations." };
-var sync = new Command("sync", "Run the sources in FILE and publish them: to RabbitMQ when WORKERS_BROKER_URL is set, else embedded with in-process workers.") { syncFile };
-sync.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => SyncCommand.RunAsync(parse.GetValue(syncFile)!, loggers, Console.Out, Linked(token, terminate.Token))));
+var wait = new Option<bool>("--wait") { Description = "With a broker: after publishing, follow the workers until every destination has applied the sync; exit 1 if any dead-lettered part of it. (Embedded syncs always wait.)" };
+var sync = new Command("sync", "Run the sources in FILE and publish them: to RabbitMQ when WORKERS_BROKER_URL is set, else embedded with in-process workers.") { syncFile, wait };
+sync.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => SyncCommand.RunAsync(parse.GetValue(syncFile)!, parse.GetValue(wait), loggers, Console.Out, Linked(token, terminate.Token))));
 
 var testFile = new Argument<string>("file") { Description = "A YAML file with destinations." };
 var testConnection = new Command("test-connection", "Check each destination's connection and print a verdict.") { testFile };

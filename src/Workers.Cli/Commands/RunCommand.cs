@@ -4,6 +4,7 @@ using Workers.Cli.Observability;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Messaging.Consuming;
+using Workers.Messaging.Events;
 using Workers.Messaging.RabbitMq;
 
 namespace Workers.Cli.Commands;
@@ -46,7 +47,8 @@ static partial class RunCommand
         var metrics = new WorkerMetrics(writers.Select(w => w.Spec.Name));
         try
         {
-            await using (var fleet = await RabbitMqFleet.StartAsync(broker, writers, options, metrics, loggers, cancellationToken))
+            await using var events = await SyncEventPublisher.ConnectAsync(broker, options.WorkerName, loggers.CreateLogger("Workers.Events"), cancellationToken);
+            await using (var fleet = await RabbitMqFleet.StartAsync(broker, writers, options, DeliveryObservers.Combine(metrics, events), loggers, cancellationToken))
             await using (httpPort is { } port ? await WorkerHttp.StartAsync(port, fleet, writers, loggers, cancellationToken) : null)
             {
                 LogReady(logger, options.WorkerName, string.Join(", ", writers.Select(w => w.Spec.QueueName)), broker.ToString(), concurrency);

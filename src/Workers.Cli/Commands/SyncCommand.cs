@@ -10,6 +10,7 @@ using Workers.Core.Sources;
 using Workers.Messaging.RabbitMq;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Embedded;
+using Workers.Messaging.Events;
 
 namespace Workers.Cli.Commands;
 
@@ -19,7 +20,7 @@ namespace Workers.Cli.Commands;
 /// </summary>
 static class SyncCommand
 {
-    public static async Task<int> RunAsync(string file, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string file, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
         var config = ConfigLoader.LoadFile(file);
         if (config.Sources.Count == 0)
@@ -31,7 +32,7 @@ static class SyncCommand
         var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
         if (BrokerSettings.Optional() is { } broker)
         {
-            return await PublishToBrokerAsync(broker, sources, output, cancellationToken);
+            return await PublishToBrokerAsync(broker, sources, wait, output, cancellationToken);
         }
 
         foreach (var source in config.Sources)
@@ -102,14 +103,19 @@ static class SyncCommand
         }
     }
 
-    /// <summary>With a broker the sync only publishes, with a confirm per message; workers (`workers run`) apply it.</summary>
-    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// With a broker the sync publishes, with a confirm per message; workers (`workers run`) apply it. With
+    /// <paramref name="wait"/> it then follows the workers' progress events until every destination has an outcome
+    /// for every message, and exits 1 if any was dead-lettered.
+    /// </summary>
+    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, bool wait, TextWriter output, CancellationToken cancellationToken)
     {
         await output.WriteLineAsync($"publishing to {broker}");
         var stopwatch = Stopwatch.StartNew();
         var progress = new PublishProgress(output);
+        await using var waiter = wait ? await SyncWaiter.StartAsync(broker, cancellationToken) : null;
         await using var publisher = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
-        var runner = new SyncRunner(publisher, TimeProvider.System, progress);
+        var runner = new SyncRunner(waiter is null ? publisher : new ExpectingPublisher(publisher, waiter), TimeProvider.System, progress);
         foreach (var (spec, source) in sources)
         {
             var sync = await runner.RunSourceAsync(spec, source, cancellationToken);
@@ -117,11 +123,53 @@ static class SyncCommand
         }
 
         await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{progress.Rows:N0} rows in {progress.Batches:N0} batches published in {stopwatch.Elapsed.TotalSeconds:F1}s; workers apply them (`workers run`)"));
-        return 0;
+            $"{progress.Rows:N0} rows in {progress.Batches:N0} batches published in {stopwatch.Elapsed.TotalSeconds:F1}s; {(waiter is null ? "workers apply them (`workers run`)" : "waiting for the workers")}"));
+        return waiter is null ? 0 : await WaitForWorkersAsync(waiter, stopwatch, output, cancellationToken);
+    }
+
+    static async Task<int> WaitForWorkersAsync(SyncWaiter waiter, Stopwatch stopwatch, TextWriter output, CancellationToken cancellationToken)
+    {
+        var view = new WaitProgress(output, interactive: !Console.IsOutputRedirected);
+        IReadOnlyList<DestinationProgress> now;
+        while (!(now = waiter.Progress()).All(p => p.Done))
+        {
+            view.Show(now);
+            await waiter.WaitForChangeAsync(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        view.Show(now, final: true);
+        var failed = now.Where(p => p.DeadLettered > 0).ToList();
+        if (failed.Count == 0)
+        {
+            await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"every destination applied the sync ({stopwatch.Elapsed.TotalSeconds:F1}s)"));
+            return 0;
+        }
+
+        foreach (var destination in failed)
+        {
+            var blocked = destination.Blocked > 0 ? $" ({destination.Blocked:N0} delete-stale wait for them to be replayed)" : "";
+            await output.WriteLineAsync($"{destination.Destination}: {destination.DeadLettered:N0} of {destination.Messages:N0} messages dead-lettered{blocked}; see `workers dlq list {destination.Destination}`");
+            foreach (var reason in destination.Failures.GroupBy(f => f.Reason ?? "").Take(3))
+            {
+                await output.WriteLineAsync($"  {reason.Count():N0} × {reason.First().Table} ({reason.First().Kind}): {reason.Key}");
+            }
+        }
+
+        return 1;
     }
 
     static bool IsEmpty<T>(this IReadOnlyCollection<T> items) => items.Count == 0;
+
+    /// <summary>Tells the waiter about each message before it is published, so that no event can arrive first.</summary>
+    sealed class ExpectingPublisher(ISyncPublisher inner, SyncWaiter waiter) : ISyncPublisher
+    {
+        public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
+        {
+            waiter.Expect(destination, message);
+            await inner.PublishAsync(destination, message, cancellationToken);
+        }
+    }
 
     sealed class CountingPublisher(ISyncPublisher inner, SyncTracker tracker) : ISyncPublisher
     {

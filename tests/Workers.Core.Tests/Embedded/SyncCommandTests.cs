@@ -17,7 +17,7 @@ public sealed class SyncCommandTests : IDisposable
     public async Task Sync_TestSourceIntoSqlite_WritesEveryRowOnce_AndASecondSyncDeletesStaleRows()
     {
         var output = new StringWriter();
-        Assert.Equal(0, await SyncCommand.RunAsync(Config(numRows: 40), NullLoggerFactory.Instance, output, CancellationToken.None));
+        Assert.Equal(0, await SyncCommand.RunAsync(Config(numRows: 40), wait: false, NullLoggerFactory.Instance, output, CancellationToken.None));
         Assert.Equal(40, await CountAsync(TestSource.SomeTable));
         Assert.Equal(80, await CountAsync(TestSource.SubTable));
         Assert.Equal(40, await CountAsync(TestSource.TestDataTable));
@@ -25,7 +25,7 @@ public sealed class SyncCommandTests : IDisposable
         Assert.Contains("SQLite database", output.ToString(), StringComparison.Ordinal);
 
         // The same seed with fewer rows: the rows the second sync did not see are stale and go.
-        Assert.Equal(0, await SyncCommand.RunAsync(Config(numRows: 25), NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None));
+        Assert.Equal(0, await SyncCommand.RunAsync(Config(numRows: 25), wait: false, NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None));
         Assert.Equal(25, await CountAsync(TestSource.SomeTable));
         Assert.Equal(50, await CountAsync(TestSource.SubTable));
     }
@@ -33,7 +33,7 @@ public sealed class SyncCommandTests : IDisposable
     [Fact]
     public async Task Sync_WhenTheDestinationRefusesAMigration_ExitsNonZero()
     {
-        await SyncCommand.RunAsync(Config(numRows: 5), NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None);
+        await SyncCommand.RunAsync(Config(numRows: 5), wait: false, NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None);
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database}"))
         {
             await connection.OpenAsync();
@@ -42,7 +42,7 @@ public sealed class SyncCommandTests : IDisposable
             await command.ExecuteNonQueryAsync();
         }
 
-        Assert.Equal(1, await SyncCommand.RunAsync(Config(numRows: 5), NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None));
+        Assert.Equal(1, await SyncCommand.RunAsync(Config(numRows: 5), wait: false, NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None));
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class SyncCommandTests : IDisposable
         var file = Path.Combine(_directory, "bad.yml");
         await File.WriteAllTextAsync(file, "kind: source\nspec:\n  name: s\n  path: test\n  destinations: [nowhere]\n");
 
-        var error = await Assert.ThrowsAsync<ConfigException>(() => SyncCommand.RunAsync(file, NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ConfigException>(() => SyncCommand.RunAsync(file, wait: false, NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None));
         Assert.Contains("document 1 (source \"s\"): spec.destinations: \"nowhere\" is not declared", error.Message, StringComparison.Ordinal);
     }
 
