@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Workers.Cli.Destinations;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
+using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.RabbitMq;
 
@@ -36,7 +37,8 @@ static partial class RunCommand
         var broker = BrokerAddress.Parse(url);
         var writers = config.Destinations.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
         var logger = loggers.CreateLogger("Workers.Run");
-        var options = new WorkerOptions { ConcurrentMessages = concurrency };
+        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck")) : null;
+        var options = new WorkerOptions { ConcurrentMessages = concurrency, ClaimCheck = claimCheck };
         try
         {
             await using (await RabbitMqFleet.StartAsync(broker, writers, options, observer: null, loggers, cancellationToken))

@@ -7,6 +7,7 @@ using Workers.Core.Contract;
 using Workers.Core.Destinations;
 using Workers.Core.Sync;
 using Workers.Core.Sources;
+using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.RabbitMq;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Embedded;
@@ -107,8 +108,9 @@ static class SyncCommand
         await output.WriteLineAsync($"publishing to {broker}");
         var stopwatch = Stopwatch.StartNew();
         var progress = new PublishProgress(output);
-        await using var publisher = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
-        var runner = new SyncRunner(publisher, TimeProvider.System, progress);
+        await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
+        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs)) : null;
+        var runner = new SyncRunner(claimCheck ?? (ISyncPublisher)rabbit, TimeProvider.System, progress);
         foreach (var (spec, source) in sources)
         {
             var sync = await runner.RunSourceAsync(spec, source, cancellationToken);
@@ -117,6 +119,11 @@ static class SyncCommand
 
         await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{progress.Rows:N0} rows in {progress.Batches:N0} batches published in {stopwatch.Elapsed.TotalSeconds:F1}s; workers apply them (`workers run`)"));
+        if (claimCheck is { Uploads: > 0 })
+        {
+            await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{claimCheck.Uploads:N0} batches over {claimCheck.Store.Settings.ThresholdBytes:N0} bytes went by claim check ({claimCheck.UploadedBytes / 1048576.0:N1} MiB uploaded once each)"));
+        }
         return 0;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
+using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.Serialization;
 
 namespace Workers.Messaging.Consuming;
@@ -35,7 +36,7 @@ sealed partial class DestinationConsumer(
         var attempts = 0;
         try
         {
-            var message = WireCodec.Decode(wire);
+            var message = WireCodec.Decode(await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, context.CancellationToken));
             try
             {
                 var result = await retry.ExecuteAsync(
