@@ -29,7 +29,14 @@ var concurrency = new Option<int>("--concurrency") { Description = "Messages han
 var run = new Command("run", "Consume the destinations' queues on RabbitMQ (WORKERS_BROKER_URL) until SIGTERM.") { runFile, concurrency };
 run.SetAction((parse, token) => Run(true, loggers => RunCommand.RunAsync(parse.GetValue(runFile)!, parse.GetValue(concurrency), loggers, Linked(token, terminate.Token))));
 
-var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection };
+var gcFile = new Argument<string>("file") { Description = "A YAML file with the destinations whose error queues may still reference blobs." };
+var olderThan = new Option<string>("--older-than") { Description = "Delete claim-check blobs older than this (e.g. 7d); must exceed the longest queue backlog.", Required = true };
+var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be deleted." };
+var gc = new Command("gc", "Delete old claim-check blobs, except those referenced by dead letters (WORKERS_BLOB_*, WORKERS_BROKER_URL).") { gcFile, olderThan, dryRun };
+gc.SetAction((parse, token) => Run(parse.GetValue(verbose), _ => BlobsCommand.GcAsync(parse.GetValue(gcFile)!, parse.GetValue(olderThan)!, parse.GetValue(dryRun), Console.Out, TimeProvider.System, Linked(token, terminate.Token))));
+var blobs = new Command("blobs", "Claim-check blobs (large batches in Azure Blob Storage).") { gc };
+
+var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection, blobs };
 root.Options.Add(verbose);
 return await root.Parse(args).InvokeAsync();
 
