@@ -15,10 +15,7 @@ static class BlobsCommand
 {
     public static async Task<int> GcAsync(string file, string olderThan, bool dryRun, TextWriter output, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (!SpecBinder.TryParseDuration(olderThan, out var age) || age < TimeSpan.Zero)
-        {
-            throw new ConfigException($"--older-than: \"{olderThan}\" is not a duration (e.g. 7d, 36h, 90m)");
-        }
+        var age = ParseAge(olderThan);
 
         var settings = ClaimCheckSettings.FromEnvironment()
             ?? throw new ConfigException($"{ClaimCheckSettings.ConnectionStringVariable} is not set: gc needs the claim-check container ({ClaimCheckSettings.ContainerVariable})");
@@ -64,5 +61,19 @@ static class BlobsCommand
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{settings.Container}/{BlobClaimStore.Prefix}: {result.Listed} blobs; {result.KeptRecent} newer than {olderThan} kept; {result.KeptReferenced} referenced by dead letters kept; {result.Deleted.Count} {(dryRun ? "would be deleted (dry run)" : "deleted")}"));
         return 0;
+    }
+
+    /// <summary>Go-style durations as everywhere in the config ("36h", "90m"), plus whole days ("7d"), which retention needs.</summary>
+    internal static TimeSpan ParseAge(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.EndsWith('d') && int.TryParse(trimmed[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var days))
+        {
+            return TimeSpan.FromDays(days);
+        }
+
+        return SpecBinder.TryParseDuration(trimmed, out var age)
+            ? age
+            : throw new ConfigException($"--older-than: \"{text}\" is not a duration (e.g. 7d, 36h, 90m)");
     }
 }

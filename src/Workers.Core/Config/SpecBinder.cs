@@ -8,7 +8,7 @@ namespace Workers.Core.Config;
 /// <summary>
 /// Binds a plugin's nested <c>spec</c> mapping to an options class by snake_case names, with errors that name
 /// the field ("spec.batch_size: must be an integer, got 'ten'") and refuse unknown fields, as CloudQuery does.
-/// Supports string, bool, int, long, double, TimeSpan ("20s", "1m30s", "500ms", "7d"), enums (kebab-case) and string lists.
+/// Supports string, bool, int, long, double, TimeSpan ("20s", "1m30s", "500ms"), enums (kebab-case) and string lists.
 /// </summary>
 public static class SpecBinder
 {
@@ -101,7 +101,6 @@ public static class SpecBinder
 
             TimeSpan? part = rest.Substring(digits, unitLength) switch
             {
-                "d" => TimeSpan.FromDays(amount),
                 "h" => TimeSpan.FromHours(amount),
                 "m" => TimeSpan.FromMinutes(amount),
                 "s" => TimeSpan.FromSeconds(amount),
