@@ -253,8 +253,8 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task HundredMiBBatch_ThroughTheClaimCheck_WorkerProcessWritesEveryRow_PeakRssReported()
     {
-        const int rows = 1600;
-        const int payloadBytes = 64 * 1024;
+        const int rows = 6400;
+        const int payloadBytes = 16 * 1024;
         var database = Path.Combine(_directory, "big.db");
         var config = Path.Combine(_directory, "big.yml");
         await File.WriteAllTextAsync(config, $"""
