@@ -251,6 +251,57 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WorkersSyncAndRun_ReadTheBlobSettings_EveryBatchByReference_EveryRowOnce()
+    {
+        var config = Path.Combine(_directory, "cli.yml");
+        var database = Path.Combine(_directory, "cli.db");
+        await File.WriteAllTextAsync(config, $"""
+            kind: source
+            spec:
+              name: claims
+              path: test
+              tables: ["test_some_table"]
+              destinations: [{_destination}]
+              spec: {"{"} num_rows: 2000, batch_size: 500 {"}"}
+            ---
+            kind: destination
+            spec:
+              name: {_destination}
+              path: sqlite
+              spec:
+                connection_string: {database}
+            """);
+        var environment = new Dictionary<string, string>
+        {
+            ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl,
+            ["WORKERS_BLOB_CONNECTION_STRING"] = TestServices.BlobConnectionString,
+            ["WORKERS_BLOB_CONTAINER"] = _container,
+            ["WORKERS_BLOB_THRESHOLD_BYTES"] = "1000",
+        };
+        using var worker = WorkersProcess.Start(environment, "run", config);
+        await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+
+        using (var sync = WorkersProcess.Start(environment, "sync", config))
+        {
+            Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, sync.Output);
+            Assert.Contains("2,000 rows in 4 batches published", sync.Output, StringComparison.Ordinal);
+            Assert.Contains("4 batches over 1,000 bytes went by claim check", sync.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(4, (await ListBlobsAsync()).Count(n => n.StartsWith("claim-check/", StringComparison.Ordinal)));
+        await worker.WaitForOutputAsync("deleted 0 stale rows", TimeSpan.FromSeconds(120));
+        await using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*), count(DISTINCT id) FROM test_some_table";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(2000, reader.GetInt64(0));
+        Assert.Equal(2000, reader.GetInt64(1));
+        Assert.DoesNotContain("Dead-lettering", worker.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HundredMiBBatch_ThroughTheClaimCheck_WorkerProcessWritesEveryRow_PeakRssReported()
     {
         const int rows = 6400;
@@ -430,6 +481,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
             await drop.ExecuteNonQueryAsync();
         }
 
+        SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
 
