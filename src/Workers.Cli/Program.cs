@@ -33,7 +33,7 @@ var gcFile = new Argument<string>("file") { Description = "A YAML file with the 
 var olderThan = new Option<string>("--older-than") { Description = "Delete claim-check blobs older than this (e.g. 7d); must exceed the longest queue backlog.", Required = true };
 var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be deleted." };
 var gc = new Command("gc", "Delete old claim-check blobs, except those referenced by dead letters (WORKERS_BLOB_*, WORKERS_BROKER_URL).") { gcFile, olderThan, dryRun };
-gc.SetAction((parse, token) => Run(parse.GetValue(verbose), _ => BlobsCommand.GcAsync(parse.GetValue(gcFile)!, parse.GetValue(olderThan)!, parse.GetValue(dryRun), Console.Out, TimeProvider.System, Linked(token, terminate.Token))));
+gc.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => BlobsCommand.GcAsync(parse.GetValue(gcFile)!, parse.GetValue(olderThan)!, parse.GetValue(dryRun), loggers, Console.Out, TimeProvider.System, Linked(token, terminate.Token))));
 var blobs = new Command("blobs", "Claim-check blobs (large batches in Azure Blob Storage).") { gc };
 
 var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection, blobs };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Workers.Core.Config;
 using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.RabbitMq;
@@ -13,12 +14,13 @@ namespace Workers.Cli.Commands;
 /// </summary>
 static class BlobsCommand
 {
-    public static async Task<int> GcAsync(string file, string olderThan, bool dryRun, TextWriter output, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<int> GcAsync(string file, string olderThan, bool dryRun, ILoggerFactory loggers, TextWriter output, TimeProvider clock, CancellationToken cancellationToken)
     {
         var age = ParseAge(olderThan);
 
         var settings = ClaimCheckSettings.FromEnvironment()
             ?? throw new ConfigException($"{ClaimCheckSettings.ConnectionStringVariable} is not set: gc needs the claim-check container ({ClaimCheckSettings.ContainerVariable})");
+        var store = new BlobClaimStore(settings, loggers.CreateLogger("Workers.ClaimCheck"));
         var url = Environment.GetEnvironmentVariable("WORKERS_BROKER_URL");
         if (string.IsNullOrEmpty(url))
         {
@@ -33,11 +35,28 @@ static class BlobsCommand
 
         // The cutoff is fixed before the queues are read: a blob uploaded after it is young, whatever happens next.
         var cutoff = clock.GetUtcNow() - age;
-        var queues = await QueuedBlobReferences.ReadAsync(
-            BrokerAddress.Parse(url),
-            config.Destinations.Select(d => d.QueueName + "_error").ToList(),
-            config.Destinations.Select(d => d.QueueName).ToList(),
-            cancellationToken);
+        var broker = BrokerAddress.Parse(url);
+        IReadOnlyList<QueueReferences> queues;
+        try
+        {
+            queues = await QueuedBlobReferences.ReadAsync(
+                broker,
+                config.Destinations.Select(d => d.QueueName + "_error").ToList(),
+                config.Destinations.Select(d => d.QueueName).ToList(),
+                cancellationToken);
+        }
+        catch (RabbitMQ.Client.Exceptions.BrokerUnreachableException ex)
+        {
+            // Without the error queues gc cannot know which blobs to keep: it deletes nothing.
+            await Console.Error.WriteLineAsync($"cannot reach the broker at {broker} ({ex.InnerException?.Message ?? ex.Message}); nothing was deleted");
+            return 1;
+        }
+
+        foreach (var queue in queues.Where(q => !q.Exists && q.Queue.EndsWith("_error", StringComparison.Ordinal)))
+        {
+            await output.WriteLineAsync($"{queue.Queue}: no such queue (no dead letters yet)");
+        }
+
         foreach (var queue in queues.Where(q => q.Scanned))
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -51,8 +70,18 @@ static class BlobsCommand
         }
 
         var referenced = queues.SelectMany(q => q.BlobUris).Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null).OfType<Uri>();
-        var store = new BlobClaimStore(settings);
-        var result = await ClaimCheckCollector.CollectAsync(store, cutoff, referenced, dryRun, cancellationToken);
+        ClaimCheckCollection result;
+        try
+        {
+            result = await ClaimCheckCollector.CollectAsync(store, cutoff, referenced, dryRun, cancellationToken);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or HttpRequestException)
+        {
+            // What was deleted before the failure is gone, and only unreferenced old blobs were; running again is safe.
+            await Console.Error.WriteLineAsync($"blob service error, gc stopped: {Secrets.Redact(ex.Message)}");
+            return 1;
+        }
+
         foreach (var name in result.Deleted)
         {
             await output.WriteLineAsync((dryRun ? "would delete " : "deleted ") + name);

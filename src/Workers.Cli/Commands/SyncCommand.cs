@@ -32,7 +32,7 @@ static class SyncCommand
         var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
         if (Environment.GetEnvironmentVariable("WORKERS_BROKER_URL") is { Length: > 0 } url)
         {
-            return await PublishToBrokerAsync(BrokerAddress.Parse(url), sources, output, cancellationToken);
+            return await PublishToBrokerAsync(BrokerAddress.Parse(url), sources, loggers, output, cancellationToken);
         }
 
         foreach (var source in config.Sources)
@@ -103,13 +103,13 @@ static class SyncCommand
     }
 
     /// <summary>With a broker the sync only publishes, with a confirm per message; workers (`workers run`) apply it.</summary>
-    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, TextWriter output, CancellationToken cancellationToken)
+    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
         await output.WriteLineAsync($"publishing to {broker}");
         var stopwatch = Stopwatch.StartNew();
         var progress = new PublishProgress(output);
         await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
-        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs)) : null;
+        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
         var runner = new SyncRunner(claimCheck ?? (ISyncPublisher)rabbit, TimeProvider.System, progress);
         foreach (var (spec, source) in sources)
         {
