@@ -198,7 +198,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
         var (insert, _) = Insert();
         var referenced = await store.UploadAsync("claim-check/gc/t/referenced.arrow", insert.Body, CancellationToken.None);
-        var old = await store.UploadAsync("claim-check/gc/t/old.arrow", insert.Body, CancellationToken.None);
+        await store.UploadAsync("claim-check/gc/t/old.arrow", insert.Body, CancellationToken.None);
         var first = WireCodec.EncodeClaimCheck(insert, referenced);
         await publisher.PublishAsync(_destination, first);
         var second = Without(Insert().Wire, WireHeaders.Table);
@@ -227,7 +227,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Equal(3, (await ListBlobsAsync()).Count);
-        var recent = await store.UploadAsync("claim-check/gc/t/recent.arrow", insert.Body, CancellationToken.None);
+        await store.UploadAsync("claim-check/gc/t/recent.arrow", insert.Body, CancellationToken.None);
         using (var gc = WorkersProcess.Start(environment, "blobs", "gc", config, "--older-than", "10s"))
         {
             Assert.True(await gc.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, gc.Output);
@@ -237,8 +237,6 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Equal(["claim-check/gc/t/recent.arrow", "claim-check/gc/t/referenced.arrow", "other/keep.txt"], (await ListBlobsAsync()).Order(StringComparer.Ordinal));
-        Assert.NotNull(old);
-        Assert.NotNull(recent);
 
         // The error queue still holds the three dead letters, in their order.
         var left = new List<string?>();
