@@ -37,7 +37,14 @@ var statusFile = new Argument<string>("file") { Description = "A YAML file namin
 var status = new Command("status", "Per destination: the queue's backlog, its consumers and its dead letters (WORKERS_BROKER_URL).") { statusFile };
 status.SetAction((parse, token) => Run(parse.GetValue(verbose), _ => StatusCommand.RunAsync(parse.GetValue(statusFile)!, Console.Out, Linked(token, terminate.Token))));
 
-var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection, status };
+var gcFile = new Argument<string>("file") { Description = "A YAML file with the destinations whose error queues may still reference blobs." };
+var olderThan = new Option<string>("--older-than") { Description = "Delete claim-check blobs older than this (e.g. 7d); must exceed the longest queue backlog.", Required = true };
+var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be deleted." };
+var gc = new Command("gc", "Delete old claim-check blobs, except those referenced by dead letters (WORKERS_BLOB_*, WORKERS_BROKER_URL).") { gcFile, olderThan, dryRun };
+gc.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => BlobsCommand.GcAsync(parse.GetValue(gcFile)!, parse.GetValue(olderThan)!, parse.GetValue(dryRun), loggers, Console.Out, TimeProvider.System, Linked(token, terminate.Token))));
+var blobs = new Command("blobs", "Claim-check blobs (large batches in Azure Blob Storage).") { gc };
+
+var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection, status, blobs };
 root.Options.Add(verbose);
 return await root.Parse(args).InvokeAsync();
 

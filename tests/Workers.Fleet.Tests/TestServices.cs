@@ -7,6 +7,8 @@ static class TestServices
 
     public static string PostgresConnectionString => Required("WORKERS_TEST_PG_CONNECTION_STRING");
 
+    public static string BlobConnectionString => Required("WORKERS_TEST_BLOB_CONNECTION_STRING");
+
     static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value

@@ -67,6 +67,13 @@ sealed class WorkersProcess : IDisposable
         }
     }
 
+    /// <summary>The process's peak resident set so far (VmHWM in /proc/&lt;pid&gt;/status), in MiB.</summary>
+    public double PeakRssMiB()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+    }
+
     /// <summary>SIGKILL: the process gets no chance to finish anything.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

@@ -3,6 +3,7 @@ using Workers.Cli.Destinations;
 using Workers.Cli.Observability;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
+using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Events;
 using Workers.Messaging.RabbitMq;
@@ -43,7 +44,8 @@ static partial class RunCommand
 
         var writers = config.Destinations.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
         var logger = loggers.CreateLogger("Workers.Run");
-        var options = new WorkerOptions { ConcurrentMessages = concurrency, StopBound = stopBound };
+        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck")) : null;
+        var options = new WorkerOptions { ConcurrentMessages = concurrency, StopBound = stopBound, ClaimCheck = claimCheck };
         var metrics = new WorkerMetrics(writers.Select(w => w.Spec.Name));
         try
         {

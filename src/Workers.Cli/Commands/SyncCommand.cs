@@ -7,6 +7,7 @@ using Workers.Core.Contract;
 using Workers.Core.Destinations;
 using Workers.Core.Sync;
 using Workers.Core.Sources;
+using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.RabbitMq;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Embedded;
@@ -32,7 +33,7 @@ static class SyncCommand
         var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
         if (BrokerSettings.Optional() is { } broker)
         {
-            return await PublishToBrokerAsync(broker, sources, wait, output, cancellationToken);
+            return await PublishToBrokerAsync(broker, sources, wait, loggers, output, cancellationToken);
         }
 
         foreach (var source in config.Sources)
@@ -108,13 +109,15 @@ static class SyncCommand
     /// <paramref name="wait"/> it then follows the workers' progress events until every destination has an outcome
     /// for every message, and exits 1 if any was dead-lettered.
     /// </summary>
-    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, bool wait, TextWriter output, CancellationToken cancellationToken)
+    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
         await output.WriteLineAsync($"publishing to {broker}");
         var stopwatch = Stopwatch.StartNew();
         var progress = new PublishProgress(output);
         await using var waiter = wait ? await SyncWaiter.StartAsync(broker, cancellationToken) : null;
-        await using var publisher = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
+        await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
+        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
+        ISyncPublisher publisher = claimCheck ?? (ISyncPublisher)rabbit;
         var runner = new SyncRunner(waiter is null ? publisher : new ExpectingPublisher(publisher, waiter), TimeProvider.System, progress);
         foreach (var (spec, source) in sources)
         {
@@ -124,6 +127,12 @@ static class SyncCommand
 
         await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{progress.Rows:N0} rows in {progress.Batches:N0} batches published in {stopwatch.Elapsed.TotalSeconds:F1}s; {(waiter is null ? "workers apply them (`workers run`)" : "waiting for the workers")}"));
+        if (claimCheck is { Uploads: > 0 })
+        {
+            await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{claimCheck.Uploads:N0} batches over {claimCheck.Store.Settings.ThresholdBytes:N0} bytes went by claim check ({claimCheck.UploadedBytes / 1048576.0:N1} MiB uploaded once each)"));
+        }
+
         return waiter is null ? 0 : await WaitForWorkersAsync(waiter, stopwatch, output, cancellationToken);
     }
 

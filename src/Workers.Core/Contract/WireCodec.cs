@@ -27,6 +27,74 @@ public static class WireCodec
         return new WireMessage(Guid.NewGuid(), headers, ArrowIpc.Write(batch.Schema, [batch]));
     }
 
+    /// <summary>
+    /// The claim-check form of an insert: the same headers plus <c>cq-blob-uri</c> and <c>cq-blob-sha256</c>, and an
+    /// empty body, because the Arrow stream has been uploaded to <paramref name="blob"/>.
+    /// </summary>
+    public static WireMessage EncodeClaimCheck(WireMessage insert, BlobReference blob)
+    {
+        ArgumentNullException.ThrowIfNull(insert);
+        ArgumentNullException.ThrowIfNull(blob);
+        if (insert.Header(WireHeaders.Kind) != MessageKinds.ToWire(MessageKind.Insert))
+        {
+            throw new ArgumentException("only an insert can travel by claim check", nameof(insert));
+        }
+
+        var headers = new Dictionary<string, string>(insert.Headers, StringComparer.Ordinal)
+        {
+            [WireHeaders.BlobUri] = blob.Uri.AbsoluteUri,
+            [WireHeaders.BlobSha256] = blob.Sha256,
+        };
+        return insert with { Headers = headers, Body = ReadOnlyMemory<byte>.Empty };
+    }
+
+    /// <summary>
+    /// The message's claim check, or null when its Arrow stream is in the body. Checks the claim-check rules: only
+    /// on insert, an empty body, an absolute http(s) URI and a 64-digit lowercase hex SHA-256.
+    /// </summary>
+    public static BlobReference? BlobReferenceOf(WireMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var text = message.Header(WireHeaders.BlobUri);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (message.Header(WireHeaders.Kind) != MessageKinds.ToWire(MessageKind.Insert))
+        {
+            throw new ContractViolationException($"{WireHeaders.BlobUri} is only allowed on insert");
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ContractViolationException($"header {WireHeaders.BlobUri} is not an absolute http(s) URI: '{Truncate(text)}'");
+        }
+
+        if (!message.Body.IsEmpty)
+        {
+            throw new ContractViolationException($"an insert with {WireHeaders.BlobUri} must have an empty body, got {message.Body.Length} bytes");
+        }
+
+        var sha = Required(message, WireHeaders.BlobSha256);
+        return sha.Length == 64 && sha.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f')
+            ? new BlobReference(uri, sha)
+            : throw new ContractViolationException($"header {WireHeaders.BlobSha256} is not 64 lowercase hex digits: '{Truncate(sha)}'");
+    }
+
+    /// <summary>
+    /// The insert as if it had come with its Arrow stream in the body: what a worker decodes once it has fetched
+    /// the blob and checked its SHA-256.
+    /// </summary>
+    public static WireMessage WithClaimedBody(WireMessage message, ReadOnlyMemory<byte> content)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var headers = message.Headers
+            .Where(h => h.Key is not WireHeaders.BlobUri and not WireHeaders.BlobSha256)
+            .ToDictionary(h => h.Key, h => h.Value, StringComparer.Ordinal);
+        return message with { Headers = headers, Body = content };
+    }
+
     public static WireMessage EncodeDeleteStale(SyncInfo sync, string table, int batches)
     {
         var headers = Common(MessageKind.DeleteStale, sync, table);
@@ -48,6 +116,11 @@ public static class WireCodec
             Required(message, WireHeaders.SourceName),
             RequiredTime(message));
         var table = Required(message, WireHeaders.Table);
+        if (kind != MessageKind.Insert)
+        {
+            // Throws: a claim check on anything but an insert breaks the contract.
+            BlobReferenceOf(message);
+        }
 
         switch (kind)
         {
@@ -67,9 +140,10 @@ public static class WireCodec
             {
                 var batchId = RequiredGuid(message, WireHeaders.BatchId);
                 var rows = RequiredCount(message, WireHeaders.Rows);
-                if (message.Header(WireHeaders.BlobUri) is not null)
+                if (BlobReferenceOf(message) is { } blob)
                 {
-                    throw new ContractViolationException("cq-blob-uri (claim check) is not supported by this worker version");
+                    // The messaging layer fetches the blob before decoding; reaching here means nobody could.
+                    throw new ContractViolationException($"the Arrow stream is in blob {blob.Uri}, and this worker has no claim-check store to fetch it from");
                 }
 
                 var (schema, batches) = ArrowIpc.Read(message.Body);

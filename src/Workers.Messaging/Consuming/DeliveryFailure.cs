@@ -10,6 +10,7 @@ static class DeliveryFailure
     public static string Reason(Exception exception) => Secrets.Redact(exception switch
     {
         ContractViolationException violation => "contract violation: " + violation.Reason,
+        ClaimCheck.ClaimCheckException claim => "claim check: " + claim.Reason,
         MigrationRefusedException refused => "migration refused: " + refused.Message,
         DeleteStaleTimeoutException timeout => "delete-stale gave up waiting: " + timeout.Message,
         _ => "write failed: " + exception.Message,

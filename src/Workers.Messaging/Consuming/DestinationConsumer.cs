@@ -6,6 +6,7 @@ using Polly;
 using Polly.Timeout;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
+using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.Resilience;
 using Workers.Messaging.Serialization;
 
@@ -41,7 +42,7 @@ sealed partial class DestinationConsumer(
         observer?.Received(destination, wire);
         try
         {
-            var message = WireCodec.Decode(wire);
+            var message = WireCodec.Decode(await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, context.CancellationToken));
             try
             {
                 var heldSince = DateTime.UtcNow;

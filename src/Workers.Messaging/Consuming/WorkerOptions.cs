@@ -29,5 +29,8 @@ public sealed record WorkerOptions
     /// <summary>On shutdown, how long in-flight messages may take to finish before the worker leaves them to redelivery.</summary>
     public TimeSpan StopBound { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where claim-check blobs are fetched from; null when the worker has no blob settings.</summary>
+    public ClaimCheck.BlobClaimStore? ClaimCheck { get; init; }
+
     public string WorkerName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

@@ -382,14 +382,94 @@ public class WireCodecTests
     }
 
     [Fact]
-    public void Decode_BlobUri_IsPoisonSayingClaimCheckIsUnsupported()
+    public void EncodeClaimCheck_EmptiesTheBody_AddsReferenceAndChecksum_KeepsInsertHeaders()
     {
-        var wire = With(InsertWire(), "cq-blob-uri", "https://blob.example/workers/batch.arrows");
+        var insert = InsertWire();
+        var blob = new BlobReference(new Uri("https://acct.blob.core.windows.net/workers-batches/claim-check/a/users/b.arrow"), BlobReference.Hash(insert.Body.Span));
+
+        var wire = WireCodec.EncodeClaimCheck(insert, blob);
+
+        Assert.True(wire.Body.IsEmpty);
+        Assert.Equal(blob.Uri.AbsoluteUri, wire.Header(WireHeaders.BlobUri));
+        Assert.Equal(blob.Sha256, wire.Header(WireHeaders.BlobSha256));
+        Assert.Equal(64, blob.Sha256.Length);
+        Assert.Equal(blob.Sha256.ToLowerInvariant(), blob.Sha256);
+        foreach (var (name, value) in insert.Headers)
+        {
+            Assert.Equal(value, wire.Header(name));
+        }
+
+        Assert.Equal(blob, WireCodec.BlobReferenceOf(wire));
+    }
+
+    [Fact]
+    public void ClaimCheck_WithClaimedBody_DecodesLikeTheOriginalInsert()
+    {
+        var insert = InsertWire();
+        var wire = WireCodec.EncodeClaimCheck(insert, new BlobReference(new Uri("http://127.0.0.1:10000/devstoreaccount1/c/x.arrow"), BlobReference.Hash(insert.Body.Span)));
+
+        using var message = Assert.IsType<InsertMessage>(WireCodec.Decode(WireCodec.WithClaimedBody(wire, insert.Body)));
+
+        Assert.Equal(BatchId, message.BatchId);
+        Assert.Equal(3, message.Rows);
+        Assert.Equal(Table, message.Table);
+    }
+
+    [Fact]
+    public void Decode_ClaimCheckThatNobodyFetched_IsPoisonNamingTheBlob()
+    {
+        var insert = InsertWire();
+        var wire = WireCodec.EncodeClaimCheck(insert, new BlobReference(new Uri("https://blob.example/workers/batch.arrow"), BlobReference.Hash(insert.Body.Span)));
 
         var error = Assert.Throws<ContractViolationException>(() => WireCodec.Decode(wire));
 
-        Assert.Equal("cq-blob-uri (claim check) is not supported by this worker version", error.Reason);
+        Assert.Equal("the Arrow stream is in blob https://blob.example/workers/batch.arrow, and this worker has no claim-check store to fetch it from", error.Reason);
     }
+
+    [Fact]
+    public void BlobReferenceOf_PlainInsert_IsNull() => Assert.Null(WireCodec.BlobReferenceOf(InsertWire()));
+
+    [Theory]
+    [InlineData("not a uri", "0000000000000000000000000000000000000000000000000000000000000000", "header cq-blob-uri is not an absolute http(s) URI: 'not a uri'")]
+    [InlineData("file:///etc/passwd", "0000000000000000000000000000000000000000000000000000000000000000", "header cq-blob-uri is not an absolute http(s) URI: 'file:///etc/passwd'")]
+    [InlineData("https://blob.example/c/b", "ABCDEF0000000000000000000000000000000000000000000000000000000000", "header cq-blob-sha256 is not 64 lowercase hex digits: 'ABCDEF0000000000000000000000000000000000000000000000000000000000'")]
+    [InlineData("https://blob.example/c/b", "abc", "header cq-blob-sha256 is not 64 lowercase hex digits: 'abc'")]
+    [InlineData("https://blob.example/c/b", "", "missing header cq-blob-sha256")]
+    public void BlobReferenceOf_BadHeaders_IsPoisonNamingTheHeader(string uri, string sha, string reason)
+    {
+        var wire = With(With(InsertWire(), "cq-blob-uri", uri), "cq-blob-sha256", sha) with { Body = ReadOnlyMemory<byte>.Empty };
+
+        var error = Assert.Throws<ContractViolationException>(() => WireCodec.BlobReferenceOf(wire));
+
+        Assert.Equal(reason, error.Reason);
+    }
+
+    [Fact]
+    public void BlobReferenceOf_BodyBesideTheReference_IsPoison()
+    {
+        var insert = InsertWire();
+        var wire = With(With(insert, "cq-blob-uri", "https://blob.example/c/b"), "cq-blob-sha256", BlobReference.Hash(insert.Body.Span));
+
+        var error = Assert.Throws<ContractViolationException>(() => WireCodec.BlobReferenceOf(wire));
+
+        Assert.Equal($"an insert with cq-blob-uri must have an empty body, got {insert.Body.Length} bytes", error.Reason);
+    }
+
+    [Theory]
+    [InlineData("migrate-table")]
+    [InlineData("delete-stale")]
+    public void Decode_BlobUriOnAnythingButInsert_IsPoison(string kind)
+    {
+        var wire = With(WireOf(kind), "cq-blob-uri", "https://blob.example/c/b");
+
+        var error = Assert.Throws<ContractViolationException>(() => WireCodec.Decode(wire));
+
+        Assert.Equal("cq-blob-uri is only allowed on insert", error.Reason);
+    }
+
+    [Fact]
+    public void EncodeClaimCheck_OfAMigrate_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => WireCodec.EncodeClaimCheck(MigrateWire(), new BlobReference(new Uri("https://blob.example/c/b"), new string('0', 64))));
 
     [Fact]
     public void Decode_ContractViolation_HasReasonAsMessage()

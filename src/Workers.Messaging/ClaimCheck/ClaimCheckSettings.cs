@@ -1,0 +1,63 @@
+using System.Globalization;
+using Workers.Core.Config;
+
+namespace Workers.Messaging.ClaimCheck;
+
+/// <summary>
+/// Where large batches go (DESIGN §1): an Azure Blob Storage container, read from the environment. The connection
+/// string is a secret: it is registered for redaction and never printed.
+/// </summary>
+public sealed record ClaimCheckSettings(string ConnectionString, string Container, long ThresholdBytes)
+{
+    public const string ConnectionStringVariable = "WORKERS_BLOB_CONNECTION_STRING";
+    public const string ContainerVariable = "WORKERS_BLOB_CONTAINER";
+    public const string ThresholdVariable = "WORKERS_BLOB_THRESHOLD_BYTES";
+    public const string DefaultContainer = "workers-batches";
+    public const long DefaultThresholdBytes = 1024 * 1024;
+
+    /// <summary>The settings, or null when <c>WORKERS_BLOB_CONNECTION_STRING</c> is unset (no claim check).</summary>
+    public static ClaimCheckSettings? FromEnvironment() => From(Environment.GetEnvironmentVariable);
+
+    public static ClaimCheckSettings? From(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var connectionString = environment(ConnectionStringVariable);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null;
+        }
+
+        Secrets.Register(connectionString);
+        foreach (var part in connectionString.Split(';'))
+        {
+            // The account key and SAS token are what matter; register them alone too, in case a message quotes them.
+            if (part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
+            {
+                Secrets.Register(part[(part.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            }
+        }
+
+        var container = environment(ContainerVariable) is { Length: > 0 } named ? named : DefaultContainer;
+        if (!IsContainerName(container))
+        {
+            throw new ConfigException($"{ContainerVariable}: \"{container}\" is not a valid container name (3-63 characters: lowercase letters, digits and single hyphens, starting and ending with a letter or digit)");
+        }
+
+        var threshold = DefaultThresholdBytes;
+        if (environment(ThresholdVariable) is { Length: > 0 } text
+            && (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out threshold) || threshold < 1))
+        {
+            throw new ConfigException($"{ThresholdVariable}: must be a positive number of bytes, got \"{text}\"");
+        }
+
+        return new ClaimCheckSettings(connectionString, container, threshold);
+    }
+
+    public override string ToString() => $"container {Container}, threshold {ThresholdBytes} bytes";
+
+    static bool IsContainerName(string name) =>
+        name.Length is >= 3 and <= 63
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+        && !name.Contains("--", StringComparison.Ordinal);
+}
