@@ -91,7 +91,7 @@ sealed class ParquetColumn(ArrowField arrow, DataField parquet)
             case var t when t == typeof(DateTime):
                 await group.WriteAsync(parquet, Values(array, (a, i) => ArrowValues.ToDate(arrow.DataType, (long)ArrowValues.Get(a, i)!).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)), null, null, cancellationToken);
                 break;
-            case var t when t == typeof(byte[]):
+            case var t when t == typeof(byte[]) || t == typeof(ReadOnlyMemory<byte>):
                 await group.WriteAsync(parquet, References<byte[]>(array, (a, i) => (byte[])ArrowValues.Get(a, i)!));
                 break;
             default:
@@ -106,14 +106,14 @@ sealed class ParquetColumn(ArrowField arrow, DataField parquet)
         ArgumentNullException.ThrowIfNull(stored);
         ArgumentNullException.ThrowIfNull(arrow);
         var type = stored.ClrType;
-        if (type == typeof(string))
+        if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
         {
             var values = new string?[count];
             await group.ReadAsync(stored, values.AsMemory(), null, cancellationToken);
             return values.Select(v => v is null ? null : arrow.DataType is StringType or LargeStringType ? v : CellText.Parse(arrow, v)).ToArray();
         }
 
-        if (type == typeof(byte[]))
+        if (type == typeof(byte[]) || type == typeof(ReadOnlyMemory<byte>))
         {
             var values = new byte[]?[count];
             await group.ReadAsync(stored, values.AsMemory(), null, cancellationToken);

@@ -5,7 +5,7 @@ namespace Workers.Destinations.Files.Paths;
 
 /// <summary>
 /// Makes a table name safe as one path segment of a file or blob name: no separators, no dot-only names, no
-/// control or reserved characters, at most <see cref="MaxBytes"/> UTF-8 bytes. A name that had to change gets a
+/// leading dots, no control or reserved characters, at most <see cref="MaxBytes"/> UTF-8 bytes. A name that had to change gets a
 /// short hash of the original, so two hostile names never share a directory.
 /// </summary>
 static class ObjectNames
@@ -22,11 +22,10 @@ static class ObjectNames
             builder.Append(Allowed(rune) ? rune.ToString() : "_");
         }
 
+        // No hidden names, and never "." or "..": leading dots become underscores.
         var safe = builder.ToString();
-        if (safe.Trim('.').Length == 0)
-        {
-            safe = "_" + safe;
-        }
+        var dots = safe.Length - safe.TrimStart('.').Length;
+        safe = new string('_', dots) + safe[dots..];
 
         if (safe == name && Encoding.UTF8.GetByteCount(safe) <= MaxBytes)
         {
