@@ -10,8 +10,8 @@ namespace Workers.Destinations.Files.Paths;
 /// </summary>
 static class ObjectNames
 {
-    /// <summary>Leaves room under the common 255-byte file-name limit for the hash suffix.</summary>
-    public const int MaxBytes = 200;
+    /// <summary>Leaves room under the common 255-byte file-name limit for the hash suffix, a batch id and an extension.</summary>
+    public const int MaxBytes = 160;
 
     public static string Segment(string name)
     {
