@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using Apache.Arrow.Arrays;
 using Apache.Arrow.Types;
 using Parquet;
 using Parquet.Schema;
@@ -13,6 +14,8 @@ namespace Workers.Destinations.Files.Formats;
 /// </summary>
 sealed class ParquetColumn(ArrowField arrow, DataField parquet)
 {
+    readonly CqExtension _extension = CqExtensions.Of(arrow);
+
     public DataField Field => parquet;
 
     public static ParquetColumn For(ArrowField arrow)
@@ -158,8 +161,13 @@ sealed class ParquetColumn(ArrowField arrow, DataField parquet)
         return values.Select(v => v is null ? null : convert(v.Value)).ToArray();
     }
 
-    string? Text(IArrowArray array, int index) =>
-        array is StringArray s ? s.GetString(index) : CellText.Format(arrow, ArrowValues.Get(array, index)!);
+    string? Text(IArrowArray array, int index) => array switch
+    {
+        StringArray s => s.GetString(index),
+        // The common _cq_id and _cq_parent_id columns, without a copy of the bytes.
+        FixedSizeBinaryArray u when _extension == CqExtension.Uuid => new Guid(u.GetBytes(index), bigEndian: true).ToString(),
+        _ => CellText.Format(arrow, ArrowValues.Get(array, index)!),
+    };
 
     static ReadOnlyMemory<T?> Values<T>(IArrowArray array, Func<IArrowArray, int, T> get)
         where T : struct
