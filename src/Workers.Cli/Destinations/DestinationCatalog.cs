@@ -21,6 +21,12 @@ static class DestinationCatalog
     /// <summary>A line that tells the user where the data went and how to look, when we can say.</summary>
     public static string? WhereToLook(DestinationSpec spec)
     {
+        if (spec.Path == "file")
+        {
+            var directory = FileDestinationFactory.Directory(spec);
+            return $"{spec.Name}: files under {directory}\n    look inside: find {directory} -type f | head";
+        }
+
         if (spec.Path != "sqlite")
         {
             return null;

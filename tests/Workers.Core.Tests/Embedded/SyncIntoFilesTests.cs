@@ -22,8 +22,10 @@ public sealed class SyncIntoFilesTests : IDisposable
     {
         var config = Config(format, compression);
 
-        Assert.Equal(0, await SyncCommand.RunAsync(config, NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None));
+        var output = new StringWriter();
+        Assert.Equal(0, await SyncCommand.RunAsync(config, NullLoggerFactory.Instance, output, CancellationToken.None));
 
+        Assert.Contains($"files under {Path.Combine(_directory, "out")}", output.ToString(), StringComparison.Ordinal);
         Assert.Equal(40, await CountAsync(TestSource.SomeTable, format, compression));
         Assert.Equal(80, await CountAsync(TestSource.SubTable, format, compression));
         Assert.Equal(40, await CountAsync(TestSource.TestDataTable, format, compression));
