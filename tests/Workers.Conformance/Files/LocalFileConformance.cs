@@ -15,6 +15,8 @@ public abstract class LocalFileConformance : DestinationConformance, IDisposable
 
     protected virtual string Compression => "";
 
+    protected virtual YamlMappingNode? FormatSpec => null;
+
     protected override IDestination CreateDestination() => new FileDestinationFactory().Create(Spec(Format, Compression));
 
     protected DestinationSpec Spec(string format, string compression, string? path = null)
@@ -25,6 +27,11 @@ public abstract class LocalFileConformance : DestinationConformance, IDisposable
             { "format", format },
             { "compression", compression },
         };
+        if (FormatSpec is { } formatSpec)
+        {
+            spec.Add("format_spec", formatSpec);
+        }
+
         return new DestinationSpec("files", "file", WriteMode.Append, MigrateMode.Safe, PkMode.Default, spec, "test");
     }
 
