@@ -15,6 +15,11 @@ public sealed class AzureBlobDestinationFactory : IDestinationFactory
     {
         ArgumentNullException.ThrowIfNull(spec);
         var options = SpecBinder.BindValid<AzureBlobSpec>(spec.Spec, spec.Location, o => o.Validate());
+        if (Environment.GetEnvironmentVariable(AzureBlobSpec.AccountKeyVariable) is { Length: > 0 } key)
+        {
+            Secrets.Register(key);
+        }
+
         BlobServiceClient service;
         try
         {
