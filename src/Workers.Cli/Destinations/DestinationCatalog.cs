@@ -1,5 +1,6 @@
 using Workers.Core.Config;
 using Workers.Core.Destinations;
+using Workers.Destinations.Files;
 using Workers.Destinations.PostgreSql;
 using Workers.Destinations.Sqlite;
 
@@ -8,7 +9,7 @@ namespace Workers.Cli.Destinations;
 /// <summary>The built-in destinations: the one place that knows them all.</summary>
 static class DestinationCatalog
 {
-    static readonly IDestinationFactory[] Factories = [new SqliteDestinationFactory(), new PostgreSqlDestinationFactory()];
+    static readonly IDestinationFactory[] Factories = [new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory()];
 
     public static IDestination Create(DestinationSpec spec)
     {
@@ -20,6 +21,12 @@ static class DestinationCatalog
     /// <summary>A line that tells the user where the data went and how to look, when we can say.</summary>
     public static string? WhereToLook(DestinationSpec spec)
     {
+        if (spec.Path == "file")
+        {
+            var directory = FileDestinationFactory.Directory(spec);
+            return $"{spec.Name}: files under {directory}\n    look inside: find {directory} -type f | head";
+        }
+
         if (spec.Path != "sqlite")
         {
             return null;

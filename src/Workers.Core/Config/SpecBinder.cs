@@ -8,7 +8,7 @@ namespace Workers.Core.Config;
 /// <summary>
 /// Binds a plugin's nested <c>spec</c> mapping to an options class by snake_case names, with errors that name
 /// the field ("spec.batch_size: must be an integer, got 'ten'") and refuse unknown fields, as CloudQuery does.
-/// Supports string, bool, int, long, double, TimeSpan ("20s", "1m30s", "500ms"), enums (kebab-case) and string lists.
+/// Supports string, bool, int, long, double, TimeSpan ("20s", "1m30s", "500ms"), enums (kebab-case), string lists and nested mappings (left to their owner to bind).
 /// </summary>
 public static class SpecBinder
 {
@@ -126,6 +126,12 @@ public static class SpecBinder
             return node is YamlSequenceNode sequence
                 ? sequence.Children.Select(child => Scalar(child, where)).ToList()
                 : throw new ConfigException($"{where}: must be a list");
+        }
+
+        if (type == typeof(YamlMappingNode))
+        {
+            // A nested options object (e.g. format_spec): its owner binds it with its own type.
+            return node as YamlMappingNode ?? throw new ConfigException($"{where}: must be a mapping");
         }
 
         var text = Scalar(node, where);

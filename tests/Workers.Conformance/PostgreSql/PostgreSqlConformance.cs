@@ -11,7 +11,7 @@ namespace Workers.Conformance.PostgreSql;
 /// The suite on PostgreSQL: a fresh schema per test (its name on the search path), dropped afterwards.
 /// Needs <c>WORKERS_TEST_PG_CONNECTION_STRING</c> (infra/services.sh start); a missing service fails, never skips.
 /// </summary>
-public sealed class PostgreSqlConformance : DestinationConformance, IAsyncLifetime
+public sealed class PostgreSqlConformance : TransactionalConformance, IAsyncLifetime
 {
     const string Variable = "WORKERS_TEST_PG_CONNECTION_STRING";
 

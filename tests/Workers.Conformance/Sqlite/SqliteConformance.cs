@@ -7,7 +7,7 @@ using YamlDotNet.RepresentationModel;
 namespace Workers.Conformance.Sqlite;
 
 /// <summary>The suite on SQLite: a fresh database file per test.</summary>
-public sealed class SqliteConformance : DestinationConformance, IDisposable
+public sealed class SqliteConformance : TransactionalConformance, IDisposable
 {
     readonly string _directory = Directory.CreateTempSubdirectory("workers-sqlite-").FullName;
 

@@ -5,9 +5,11 @@ using Workers.Core.Destinations;
 namespace Workers.Conformance.Suite;
 
 /// <summary>
-/// The destination suite, written once: CloudQuery's writer suite (insert, upsert, delete-stale, migrations in
-/// safe and forced mode) plus what a fleet adds (redelivery, early delete-stale, older syncs). A destination
-/// runs it by deriving a class that says how to make a fresh, isolated instance of it on the real service.
+/// The destination suite, written once. This base holds what every destination must pass, append-only ones
+/// included: inserts, the all-types round trip, hostile names, redelivery and lazy migration. Destinations with
+/// keys and a catalog derive from <see cref="TransactionalConformance"/>, which adds CloudQuery's upsert,
+/// delete-stale and migration cases. A destination runs it by deriving a class that says how to make a fresh,
+/// isolated instance of it on the real service.
 /// </summary>
 public abstract partial class DestinationConformance
 {

@@ -5,25 +5,8 @@ using Workers.Core.Sync;
 
 namespace Workers.Conformance.Suite;
 
-public abstract partial class DestinationConformance
+public abstract partial class TransactionalConformance
 {
-    [Fact]
-    public async Task Write_SameBatchTwice_AppliesOnce()
-    {
-        var harness = Harness(Core.Config.WriteMode.Append);
-        var schema = Schemas.Table(Schemas.UniqueName("fleet_redelivery"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
-        var sync = DestinationHarness.Sync(T0);
-        var batch = Batches.Of(schema, [1L, "a"], [2L, "b"]);
-        var wire = WireCodec.EncodeInsert(sync, Guid.NewGuid(), batch);
-
-        var first = await harness.ApplyAsync(wire);
-        var again = await harness.ApplyAsync(wire with { MessageId = Guid.NewGuid() });
-
-        Assert.Equal(2, first.Rows);
-        Assert.Equal(0, again.Rows);
-        Assert.Equal(2, (await harness.ReadAsync(schema)).Count);
-    }
-
     [Fact]
     public async Task DeleteStale_BeforeItsBatches_WaitsThenApplies()
     {
@@ -66,17 +49,5 @@ public abstract partial class DestinationConformance
 
         Assert.Contains(nameof(MigrationAction.SkippedOlderSync), late.Summary, StringComparison.Ordinal);
         ValueAssert.RowsEqual(newer, [[1L, "kept"]], await harness.ReadAsync(newer));
-    }
-
-    [Fact]
-    public async Task Insert_OfAnUnseenSchema_MigratesLazily()
-    {
-        var harness = Harness(Core.Config.WriteMode.Append);
-        var schema = Schemas.Table(Schemas.UniqueName("fleet_lazy"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
-        var sync = DestinationHarness.Sync(T0);
-
-        await harness.InsertAsync(Batches.Of(schema, [1L, "no migrate-table came first"]), sync);
-
-        ValueAssert.RowsEqual(schema, [[1L, "no migrate-table came first"]], await harness.ReadAsync(schema));
     }
 }

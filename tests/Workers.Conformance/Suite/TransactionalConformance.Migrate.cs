@@ -6,7 +6,7 @@ using Workers.Core.Sources.Test;
 
 namespace Workers.Conformance.Suite;
 
-public abstract partial class DestinationConformance
+public abstract partial class TransactionalConformance
 {
     static Field Id => Schemas.Int64("id", notNull: true, primaryKey: true);
 

@@ -5,7 +5,7 @@ using Workers.Core.Sync;
 
 namespace Workers.Conformance.Suite;
 
-public abstract partial class DestinationConformance
+public abstract partial class TransactionalConformance
 {
     static Apache.Arrow.Schema DeleteStaleSchema(string testCase) => Schemas.Table(Schemas.UniqueName(testCase),
         Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("_cq_source_name"),

@@ -6,7 +6,7 @@ using Workers.Core.Sync;
 
 namespace Workers.Conformance.Suite;
 
-public abstract partial class DestinationConformance
+public abstract partial class TransactionalConformance
 {
     [Fact]
     public async Task Upsert_SameRowTwice_KeepsOne()

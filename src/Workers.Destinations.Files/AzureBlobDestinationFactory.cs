@@ -1,0 +1,42 @@
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Workers.Core.Config;
+using Workers.Core.Destinations;
+using Workers.Destinations.Files.Stores;
+
+namespace Workers.Destinations.Files;
+
+/// <summary>The <c>azblob</c> destination: blobs in one Azure Blob Storage container (Azurite locally).</summary>
+public sealed class AzureBlobDestinationFactory : IDestinationFactory
+{
+    public string Path => "azblob";
+
+    public IDestination Create(DestinationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var options = SpecBinder.BindValid<AzureBlobSpec>(spec.Spec, spec.Location, o => o.Validate());
+        if (Environment.GetEnvironmentVariable(AzureBlobSpec.AccountKeyVariable) is { Length: > 0 } key)
+        {
+            Secrets.Register(key);
+        }
+
+        BlobServiceClient service;
+        try
+        {
+            service = !string.IsNullOrWhiteSpace(options.ConnectionString)
+                ? new BlobServiceClient(options.ConnectionString)
+                : new BlobServiceClient(
+                    new Uri($"https://{options.StorageAccount}.blob.core.windows.net"),
+                    new StorageSharedKeyCredential(options.StorageAccount, Environment.GetEnvironmentVariable(AzureBlobSpec.AccountKeyVariable)));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            // The message would quote the connection string, secret included: name the field only.
+            throw new ConfigException($"{spec.Location}: spec.spec.connection_string: not a valid Azure Storage connection string (or the account key is not base64)", ex);
+        }
+
+        var keys = options.Template.Text.TrimStart('/');
+        return new FileDestination(new BlobContainerStore(service.GetBlobContainerClient(options.Container)),
+            Paths.PathTemplate.Parse(keys), FileDestination.FormatOf(options), options.ParsedCompression);
+    }
+}

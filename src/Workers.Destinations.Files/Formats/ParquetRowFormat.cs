@@ -1,0 +1,79 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using Parquet;
+using Parquet.Schema;
+using Workers.Core.Schema;
+using ArrowField = Apache.Arrow.Field;
+
+namespace Workers.Destinations.Files.Formats;
+
+/// <summary>
+/// Parquet through Parquet.Net, Snappy-compressed, one row group per record batch. Scalars keep a native Parquet
+/// type (integers of their width, floats, decimals, UTC timestamps in microseconds, dates, binaries); text-like
+/// extensions, times, durations, intervals and nested values are UTF-8 strings in <see cref="CellText"/>'s form.
+/// </summary>
+sealed class ParquetRowFormat : IRowFormat
+{
+    static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Snappy };
+
+    public string Extension => "parquet";
+
+    public async Task WriteAsync(TableSchema table, IReadOnlyList<RecordBatch> batches, Stream output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(batches);
+        var fields = table.Columns.Select(c => c.ToField()).ToList();
+        var columns = fields.Select(ParquetColumn.For).ToList();
+        var schema = new ParquetSchema(columns.Select(c => c.Field));
+        await using var writer = await ParquetWriter.CreateAsync(schema, output, Options, append: false, cancellationToken);
+        foreach (var batch in batches)
+        {
+            using var group = writer.CreateRowGroup();
+            for (var c = 0; c < columns.Count; c++)
+            {
+                await columns[c].WriteAsync(group, batch.Column(batch.Schema.GetFieldIndex(fields[c].Name)), cancellationToken);
+            }
+
+            group.CompleteValidate();
+        }
+    }
+
+    public async Task<List<object?[]>> ReadAsync(TableSchema table, Stream input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        // Parquet needs to seek to its footer; a blob download stream cannot.
+        using var seekable = new MemoryStream();
+        await input.CopyToAsync(seekable, cancellationToken);
+        seekable.Position = 0;
+        await using var reader = await ParquetReader.CreateAsync(seekable, Options, leaveStreamOpen: true, cancellationToken);
+        var fields = table.Columns.Select(c => c.ToField()).ToList();
+        var present = reader.Schema.GetDataFields().ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var rows = new List<object?[]>();
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var count = (int)group.RowCount;
+            var start = rows.Count;
+            for (var i = 0; i < count; i++)
+            {
+                rows.Add(new object?[fields.Count]);
+            }
+
+            for (var c = 0; c < fields.Count; c++)
+            {
+                if (!present.TryGetValue(fields[c].Name, out var stored))
+                {
+                    continue;
+                }
+
+                var values = await ParquetColumn.ReadAsync(group, stored, fields[c], count, cancellationToken);
+                for (var i = 0; i < count; i++)
+                {
+                    rows[start + i][c] = values[i];
+                }
+            }
+        }
+
+        return rows;
+    }
+}

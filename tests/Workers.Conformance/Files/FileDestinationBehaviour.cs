@@ -1,0 +1,144 @@
+using Workers.Conformance.Harness;
+using Workers.Core.Config;
+using Workers.Destinations.Files;
+using Workers.Destinations.Files.Stores;
+
+namespace Workers.Conformance.Files;
+
+/// <summary>What the <c>file</c> destination promises beyond the suite: names stay inside the directory, writes are whole.</summary>
+public sealed class FileDestinationBehaviour : IDisposable
+{
+    readonly string _root = Directory.CreateTempSubdirectory("workers-files-").FullName;
+
+    [Theory]
+    [InlineData("../../escape")]
+    [InlineData("a/b\\c")]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("/etc/passwd")]
+    [InlineData("nul\0name")]
+    public async Task Insert_HostileTableName_StaysInsideTheDirectory(string hostile)
+    {
+        var directory = Path.Combine(_root, "inside");
+        var harness = Harness(Path.Combine(directory, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}"));
+        var schema = Schemas.Table(hostile, Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
+
+        await harness.InsertAsync(Batches.Of(schema, [1L, "x"]), DestinationHarness.Sync(DateTime.UtcNow));
+
+        var file = Assert.Single(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
+        Assert.StartsWith(directory + Path.DirectorySeparatorChar, file, StringComparison.Ordinal);
+        Assert.Equal(directory, Path.GetDirectoryName(Path.GetDirectoryName(file)));
+        ValueAssert.RowsEqual(schema, [[1L, "x"]], await harness.ReadAsync(schema));
+    }
+
+    [Fact]
+    public async Task Insert_TwoTablesWhoseNamesSanitiseAlike_KeepTheirOwnRows()
+    {
+        var harness = Harness(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}"));
+        var first = Schemas.Table("a/b", Schemas.Int64("id", notNull: true));
+        var second = Schemas.Table("a\\b", Schemas.Int64("id", notNull: true));
+        var sync = DestinationHarness.Sync(DateTime.UtcNow);
+
+        await harness.InsertAsync(Batches.Of(first, [1L]), sync);
+        await harness.InsertAsync(Batches.Of(second, [2L]), sync);
+
+        ValueAssert.RowsEqual(first, [[1L]], await harness.ReadAsync(first));
+        ValueAssert.RowsEqual(second, [[2L]], await harness.ReadAsync(second));
+    }
+
+    [Fact]
+    public async Task Write_FailingHalfway_LeavesNoFile()
+    {
+        var store = new LocalDirectoryStore(_root);
+
+        await Assert.ThrowsAsync<IOException>(() => store.WriteAsync("t/half.csv", async (stream, ct) =>
+        {
+            await stream.WriteAsync(new byte[100_000], ct);
+            throw new IOException("writer died");
+        }, CancellationToken.None));
+
+        Assert.Empty(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Write_WhileWriting_TheFinalNameDoesNotExistYet()
+    {
+        var store = new LocalDirectoryStore(_root);
+        var seenDuringWrite = true;
+
+        await store.WriteAsync("t/whole.csv", async (stream, ct) =>
+        {
+            await stream.WriteAsync(new byte[1000], ct);
+            seenDuringWrite = File.Exists(Path.Combine(_root, "t", "whole.csv"));
+        }, CancellationToken.None);
+
+        Assert.False(seenDuringWrite);
+        Assert.Equal(1000, new FileInfo(Path.Combine(_root, "t", "whole.csv")).Length);
+    }
+
+    [Fact]
+    public async Task Write_LeftOverTemporaryFile_IsNotReadAsData()
+    {
+        var harness = Harness(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}"));
+        var schema = Schemas.Table(Schemas.UniqueName("leftover"), Schemas.Int64("id", notNull: true));
+        await harness.InsertAsync(Batches.Of(schema, [1L]), DestinationHarness.Sync(DateTime.UtcNow));
+
+        // What a crash between create and rename leaves behind.
+        var table = Directory.GetDirectories(_root).Single();
+        await File.WriteAllTextAsync(Path.Combine(table, ".0123456789abcdef.tmp"), "id\n2\n");
+
+        ValueAssert.RowsEqual(schema, [[1L]], await harness.ReadAsync(schema));
+    }
+
+    [Fact]
+    public async Task Insert_WithUuidInThePath_RedeliveryStillOverwrites()
+    {
+        var harness = Harness(Path.Combine(_root, "{{TABLE}}", "{{YEAR}}", "{{MONTH}}", "{{UUID}}.{{FORMAT}}"));
+        var schema = Schemas.Table(Schemas.UniqueName("uuid_path"), Schemas.Int64("id", notNull: true));
+        var sync = DestinationHarness.Sync(DateTime.UtcNow);
+        var batchId = Guid.NewGuid();
+
+        await harness.InsertAsync(Batches.Of(schema, [1L]), sync, batchId);
+        var again = await harness.InsertAsync(Batches.Of(schema, [1L]), sync, batchId);
+
+        Assert.Equal(0, again.Rows);
+        ValueAssert.RowsEqual(schema, [[1L]], await harness.ReadAsync(schema));
+        Assert.Single(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Insert_APlainDirectoryPath_GetsTheDefaultLayout()
+    {
+        var harness = Harness(Path.Combine(_root, "out"));
+        var schema = Schemas.Table("plain_table", Schemas.Int64("id", notNull: true));
+        var batchId = Guid.NewGuid();
+
+        await harness.InsertAsync(Batches.Of(schema, [1L]), DestinationHarness.Sync(DateTime.UtcNow), batchId);
+
+        Assert.True(File.Exists(Path.Combine(_root, "out", "plain_table", batchId + ".csv")));
+    }
+
+    [Fact]
+    public async Task DeleteStale_InOverwriteDeleteStaleMode_DeletesNothing()
+    {
+        var destination = new FileDestinationFactory().Create(Spec(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}")));
+        var harness = new DestinationHarness(destination, WriteMode.OverwriteDeleteStale);
+        var schema = Schemas.Table(Schemas.UniqueName("stale"), Schemas.Int64("id", notNull: true, primaryKey: true));
+        var old = DestinationHarness.Sync(DateTime.UtcNow.AddMinutes(-1));
+        await harness.InsertAsync(Batches.Of(schema, [1L]), old);
+
+        var result = await harness.DeleteStaleAsync(schema.Metadata["cq:table_name"], DestinationHarness.Sync(DateTime.UtcNow), batches: 0);
+
+        Assert.False(result.Waiting);
+        Assert.Equal(0, result.Rows);
+        Assert.Single(await harness.ReadAsync(schema));
+    }
+
+    static DestinationHarness Harness(string path) =>
+        new(new FileDestinationFactory().Create(Spec(path)), WriteMode.Append);
+
+    static DestinationSpec Spec(string path) => new("files", "file", WriteMode.Append, MigrateMode.Safe, PkMode.Default,
+        new YamlDotNet.RepresentationModel.YamlMappingNode { { "path", path }, { "format", "csv" } }, "test");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}

@@ -1,0 +1,6 @@
+namespace Workers.Conformance.Files;
+
+public sealed class FileJsonConformance : LocalFileConformance
+{
+    protected override string Format => "json";
+}

@@ -1,0 +1,6 @@
+namespace Workers.Conformance.Files;
+
+public sealed class FileParquetConformance : LocalFileConformance
+{
+    protected override string Format => "parquet";
+}
