@@ -2,18 +2,12 @@
 #   docker build -t workers .
 #   docker run --rm -e WORKERS_BROKER_URL=amqp://... -v ./examples/fleet:/config:ro workers run /config/postgres.yml
 
-# Build: restore first on the project files alone, so that a code change does not invalidate the restore layer.
+# Build. (Docker cannot copy src/*/*.csproj keeping their folders, so the restore is not a layer of its own.)
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /repo
 COPY global.json nuget.config Directory.Build.props Directory.Packages.props ./
-COPY src/Workers.Core/Workers.Core.csproj src/Workers.Core/
-COPY src/Workers.Messaging/Workers.Messaging.csproj src/Workers.Messaging/
-COPY src/Workers.Destinations.Sqlite/Workers.Destinations.Sqlite.csproj src/Workers.Destinations.Sqlite/
-COPY src/Workers.Destinations.PostgreSql/Workers.Destinations.PostgreSql.csproj src/Workers.Destinations.PostgreSql/
-COPY src/Workers.Cli/Workers.Cli.csproj src/Workers.Cli/
-RUN dotnet restore src/Workers.Cli/Workers.Cli.csproj
 COPY src/ src/
-RUN dotnet publish src/Workers.Cli/Workers.Cli.csproj -c Release --no-restore -o /app
+RUN dotnet publish src/Workers.Cli/Workers.Cli.csproj -c Release -o /app
 
 # Run: the ASP.NET Core runtime (the worker serves /healthz, /readyz, /metrics), as the image's non-root user.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
