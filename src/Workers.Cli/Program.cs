@@ -29,7 +29,9 @@ var concurrency = new Option<int>("--concurrency") { Description = "Messages han
 var run = new Command("run", "Consume the destinations' queues on RabbitMQ (WORKERS_BROKER_URL) until SIGTERM.") { runFile, concurrency };
 run.SetAction((parse, token) => Run(true, loggers => RunCommand.RunAsync(parse.GetValue(runFile)!, parse.GetValue(concurrency), loggers, Linked(token, terminate.Token))));
 
-var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection };
+var dlq = DlqCommand.Create(command => Run(false, command), terminate.Token);
+
+var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, dlq, testConnection };
 root.Options.Add(verbose);
 return await root.Parse(args).InvokeAsync();
 

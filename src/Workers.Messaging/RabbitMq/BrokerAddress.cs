@@ -1,3 +1,5 @@
+using RabbitMQ.Client;
+
 namespace Workers.Messaging.RabbitMq;
 
 /// <summary><c>amqp[s]://user:pass@host:port/vhost</c>, split for MassTransit; the password never reaches a log.</summary>
@@ -20,6 +22,18 @@ public sealed record BrokerAddress(string Host, int Port, string VirtualHost, st
             user.Length > 1 ? Uri.UnescapeDataString(user[1]) : "guest",
             uri.Scheme == "amqps");
     }
+
+    /// <summary>A RabbitMQ.Client factory for tools that speak AMQP directly (dead-letter operations).</summary>
+    internal ConnectionFactory ToConnectionFactory(string clientName) => new()
+    {
+        HostName = Host,
+        Port = Port,
+        VirtualHost = VirtualHost,
+        UserName = Username,
+        Password = Password,
+        ClientProvidedName = clientName,
+        Ssl = { Enabled = UseTls, ServerName = Host },
+    };
 
     public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}:***@{Host}:{Port}/{VirtualHost.TrimStart('/')}";
 }
