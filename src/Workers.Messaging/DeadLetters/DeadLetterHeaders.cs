@@ -4,8 +4,10 @@ namespace Workers.Messaging.DeadLetters;
 
 /// <summary>
 /// What a replay changes on a dead letter's headers, and nothing else: it drops what the failure added (our
-/// x-workers-* headers, MassTransit's MT-Fault-* and MT-Reason, the broker's x-delivery-count) so that the
-/// message goes back as it was first published, and it counts the replay in x-replay-count.
+/// x-workers-* headers, MassTransit's MT-Fault-* and MT-Reason) and what broker and client keep for themselves
+/// (x-delivery-count; x-dotnet-pub-seq-no, which RabbitMQ.Client adds to every message it publishes with tracked
+/// confirms and sets afresh on the replay) so that the message goes back as it was first published, and it counts
+/// the replay in x-replay-count.
 /// </summary>
 public static class DeadLetterHeaders
 {
@@ -15,11 +17,12 @@ public static class DeadLetterHeaders
     /// Also dropped: x-workers-deferrals and x-workers-deferred-since, so that a replayed delete-stale starts a fresh
     /// wait instead of timing out at once on the clock of its first attempt.
     /// </summary>
-    public static bool IsFailureHeader(string name) =>
+    public static bool IsDroppedOnReplay(string name) =>
         name.StartsWith("x-workers-", StringComparison.OrdinalIgnoreCase)
         || name.StartsWith("MT-Fault-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("MT-Reason", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("x-delivery-count", StringComparison.OrdinalIgnoreCase);
+        || name.Equals("x-delivery-count", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("x-dotnet-pub-seq-no", StringComparison.OrdinalIgnoreCase);
 
     internal static BasicProperties ForReplay(DeadLetter letter)
     {
@@ -31,7 +34,7 @@ public static class DeadLetterHeaders
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (name, value) in letter.Properties.Headers ?? new Dictionary<string, object?>())
         {
-            if (!IsFailureHeader(name) && name != ReplayCount)
+            if (!IsDroppedOnReplay(name) && name != ReplayCount)
             {
                 headers[name] = value;
             }
