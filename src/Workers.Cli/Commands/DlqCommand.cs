@@ -16,6 +16,8 @@ static class DlqCommand
     /// <summary>Default of <c>--max-replays</c> when WORKERS_DLQ_MAX_REPLAYS is not set.</summary>
     public const int DefaultMaxReplays = 3;
 
+    const int ReadWarning = 10;
+
     public static Command Create(Func<Func<ILoggerFactory, Task<int>>, Task<int>> run, CancellationToken terminate)
     {
         var dlq = new Command("dlq", "Inspect, replay and purge a destination's dead letters (workers.DEST_error on WORKERS_BROKER_URL).");
@@ -88,7 +90,7 @@ static class DlqCommand
             DlqFormat.ShortType(l.ExceptionType),
             l.ReplayCount >= limit ? $"{l.ReplayCount} (limit)" : l.ReplayCount.ToString(CultureInfo.InvariantCulture),
             l.MessageId,
-            DlqFormat.Clip(l.Reason, 100),
+            DlqFormat.Clip(l.Reason, 60),
         }).ToList();
         var widths = head.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
         await output.WriteLineAsync();
@@ -97,12 +99,30 @@ static class DlqCommand
             await output.WriteLineAsync(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
         }
 
+        // The table clips reasons; each distinct one in full, once, with how many share it.
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("reasons:");
+        foreach (var group in letters.GroupBy(l => l.Reason ?? "(none recorded)", StringComparer.Ordinal))
+        {
+            await output.WriteLineAsync($"  {group.Count()} × {group.Key}");
+        }
+
         var held = letters.Count(l => l.ReplayCount >= limit);
         if (held > 0)
         {
             await output.WriteLineAsync();
             await output.WriteLineAsync($"{Plural(held, "message")} replayed {limit} times already (the limit, --max-replays / WORKERS_DLQ_MAX_REPLAYS): " +
                 "replay leaves them here; read them with `workers dlq show`, then raise the limit or purge them.");
+        }
+
+        // Every read returns the messages to the queue, and a quorum queue counts that as a delivery; a delivery-limit
+        // (RabbitMQ 4 sets 20 by default) would drop them at the limit. docs/operations.md says how to lift it.
+        var reads = letters.Max(l => int.TryParse(l.Header("x-delivery-count"), NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : 0);
+        if (reads >= ReadWarning)
+        {
+            await output.WriteLineAsync();
+            await output.WriteLineAsync($"note: some of these have been read {reads} times (x-delivery-count). If {queue.ErrorQueue} has a delivery-limit " +
+                "(RabbitMQ 4 quorum queues default to 20), lift it before reading them much more: see docs/operations.md.");
         }
 
         return 0;

@@ -1,3 +1,5 @@
+using static System.FormattableString;
+
 namespace Workers.Messaging.DeadLetters;
 
 /// <summary>
@@ -42,7 +44,7 @@ public sealed record DeadLetterFilter(string? Table = null, string? ExceptionTyp
 
         if (Since is { } since)
         {
-            parts.Add($"dead-lettered within {since}");
+            parts.Add($"dead-lettered within {Span(since)}");
         }
 
         if (Max is { } max)
@@ -50,8 +52,14 @@ public sealed record DeadLetterFilter(string? Table = null, string? ExceptionTyp
             parts.Add($"at most {max}");
         }
 
-        return parts.Count == 0 ? "all" : string.Join(", ", parts);
+        return parts.Count == 0 ? "every dead letter" : string.Join(", ", parts);
     }
+
+    static string Span(TimeSpan span) =>
+        span.Ticks % TimeSpan.TicksPerDay == 0 ? Invariant($"{span.TotalDays:0}d")
+        : span.Ticks % TimeSpan.TicksPerHour == 0 ? Invariant($"{span.TotalHours:0}h")
+        : span.Ticks % TimeSpan.TicksPerMinute == 0 ? Invariant($"{span.TotalMinutes:0}m")
+        : Invariant($"{span.TotalSeconds:0.###}s");
 
     static bool IsException(string? actual, string wanted) =>
         actual is not null

@@ -4,7 +4,8 @@ namespace Workers.Messaging.DeadLetters;
 
 /// <summary>
 /// What a replay changes on a dead letter's headers, and nothing else: it drops what the failure added (our
-/// x-workers-* headers, MassTransit's MT-Fault-* and MT-Reason) and what broker and client keep for themselves
+/// x-workers-* headers, MassTransit's MT-Fault-*, MT-Host-* and MT-Reason, which describe the failure and the worker
+/// it happened on) and what broker and client keep for themselves
 /// (x-delivery-count; x-dotnet-pub-seq-no, which RabbitMQ.Client adds to every message it publishes with tracked
 /// confirms and sets afresh on the replay) so that the message goes back as it was first published, and it counts
 /// the replay in x-replay-count.
@@ -20,6 +21,7 @@ public static class DeadLetterHeaders
     public static bool IsDroppedOnReplay(string name) =>
         name.StartsWith("x-workers-", StringComparison.OrdinalIgnoreCase)
         || name.StartsWith("MT-Fault-", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("MT-Host-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("MT-Reason", StringComparison.OrdinalIgnoreCase)
         || name.Equals("x-delivery-count", StringComparison.OrdinalIgnoreCase)
         || name.Equals("x-dotnet-pub-seq-no", StringComparison.OrdinalIgnoreCase);
