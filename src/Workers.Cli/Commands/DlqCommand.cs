@@ -18,6 +18,9 @@ static class DlqCommand
 
     const int ReadWarning = 10;
 
+    /// <summary>Exit code of a replay or purge stopped by Ctrl-C or SIGTERM, as shells report an interrupted command.</summary>
+    const int Interrupted = 130;
+
     public static Command Create(Func<Func<ILoggerFactory, Task<int>>, Task<int>> run, CancellationToken terminate)
     {
         var dlq = new Command("dlq", "Inspect, replay and purge a destination's dead letters (workers.DEST_error on WORKERS_BROKER_URL).");
@@ -69,7 +72,16 @@ static class DlqCommand
             return 1;
         }
 
-        var letters = await queue.BrowseAsync(filter, withBodies: false, cancellationToken);
+        IReadOnlyList<DeadLetter> letters;
+        try
+        {
+            letters = await queue.BrowseAsync(filter, withBodies: false, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Interrupted;
+        }
+
         var total = await queue.CountAsync(cancellationToken);
         var now = DateTime.UtcNow;
         await output.WriteLineAsync(filter == DeadLetterFilter.All
@@ -136,7 +148,16 @@ static class DlqCommand
             return 1;
         }
 
-        var letters = await queue.BrowseAsync(DeadLetterFilter.All, withBodies: true, cancellationToken);
+        IReadOnlyList<DeadLetter> letters;
+        try
+        {
+            letters = await queue.BrowseAsync(DeadLetterFilter.All, withBodies: true, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Interrupted;
+        }
+
         var position = int.TryParse(id.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
         var letter = letters.FirstOrDefault(l => string.Equals(l.MessageId, id, StringComparison.OrdinalIgnoreCase))
             ?? letters.FirstOrDefault(l => l.Position == position);
@@ -171,7 +192,13 @@ static class DlqCommand
             output.WriteLine(line);
             output.Flush();
         }, cancellationToken);
-        var left = await queue.CountAsync(cancellationToken);
+        if (summary.Interrupted)
+        {
+            await output.WriteLineAsync($"interrupted: {(dryRun ? "would have replayed" : "replayed")} {summary.Taken}; the rest stay in {queue.ErrorQueue}, in order. Run the same command again to go on.");
+            return Interrupted;
+        }
+
+        var left = await queue.CountAsync(CancellationToken.None);
         await output.WriteLineAsync(dryRun
             ? $"dry run: would replay {summary.Taken}, {summary.OverReplayLimit} over the replay limit; nothing was changed"
             : $"replayed {summary.Taken}, {summary.OverReplayLimit} over the replay limit; {queue.ErrorQueue} now holds {left}");
@@ -191,13 +218,19 @@ static class DlqCommand
             output.WriteLine($"{(outcome == DeadLetterOutcome.Purged ? "purged      " : "would purge ")} {DlqFormat.Line(letter)}");
             output.Flush();
         }, cancellationToken);
+        if (summary.Interrupted)
+        {
+            await output.WriteLineAsync($"interrupted: {(yes ? "purged" : "would have purged")} {summary.Taken}; the rest stay in {queue.ErrorQueue}, in order.");
+            return Interrupted;
+        }
+
         if (!yes)
         {
             await output.WriteLineAsync($"{Plural(summary.Taken, "dead letter")} ({filter}) would be deleted; nothing was deleted. Add --yes to delete them.");
             return 1;
         }
 
-        await output.WriteLineAsync($"purged {summary.Taken}; {queue.ErrorQueue} now holds {await queue.CountAsync(cancellationToken)}");
+        await output.WriteLineAsync($"purged {summary.Taken}; {queue.ErrorQueue} now holds {await queue.CountAsync(CancellationToken.None)}");
         return 0;
     }
 

@@ -7,18 +7,22 @@ namespace Workers.Messaging.DeadLetters;
 /// <summary>
 /// A destination's error queue <c>workers.&lt;dest&gt;_error</c>, read and changed over plain AMQP.
 /// <para>
-/// One pass reads with basic.get and manual acknowledgement, at most as many messages as the queue held when the
-/// pass began, so it ends even while workers keep dead-lettering. A message the pass takes is acked only after
+/// One pass reads with basic.get and manual acknowledgement exactly as many messages as the queue held when the
+/// pass began (so it ends even while workers keep dead-lettering, and every old message is seen once). A message the pass takes is acked only after
 /// its work is done: a replay publishes it to <c>workers.&lt;dest&gt;</c> and waits for the broker's confirm
 /// first, so a crash in between can duplicate it (the destination's batch ledger makes that harmless) but never
-/// lose it. Messages the pass does not take stay unacknowledged until the end and are then returned with one
-/// basic.nack(multiple, requeue): RabbitMQ puts them back in front of the queue in their original order (checked
-/// by DeadLetterOperationsTests on the quorum queue MassTransit declares). If the process dies instead, the
+/// lose it. Messages the pass does not take stay unacknowledged until the end and are then returned to the front
+/// of the queue in their original order (see <see cref="ReturnInOrderAsync"/>). If the process dies instead, the
 /// broker returns them when the connection drops: nothing is lost, but a quorum queue may then reorder them.
 /// </para>
 /// </summary>
 public sealed class DeadLetterQueue : IAsyncDisposable
 {
+    const int ReturnBatch = 32;
+
+    /// <summary>How long one returned batch may take to show in the count; past it the next goes anyway (order at risk, nothing lost).</summary>
+    static readonly TimeSpan ReturnWait = TimeSpan.FromSeconds(5);
+
     readonly IConnection _connection;
 
     DeadLetterQueue(IConnection connection, string destination)
@@ -83,6 +87,9 @@ public sealed class DeadLetterQueue : IAsyncDisposable
 
             return Task.FromResult(false);
         }, cancellationToken);
+
+        // A partial list would read as the whole queue.
+        cancellationToken.ThrowIfCancellationRequested();
         return selected;
     }
 
@@ -101,7 +108,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
 
         var now = DateTime.UtcNow;
         int taken = 0, overLimit = 0;
-        var read = await PassAsync(withBodies: !dryRun, async (letter, channel) =>
+        var (read, interrupted) = await PassAsync(withBodies: !dryRun, async (letter, channel) =>
         {
             if (!filter.Matches(letter, now))
             {
@@ -124,11 +131,11 @@ public sealed class DeadLetterQueue : IAsyncDisposable
 
             // With confirms tracked, this returns once the broker has the message on disk (quorum: on a majority),
             // and throws if it was refused or unroutable — then the dead letter is not acked.
-            await channel.BasicPublishAsync("", TargetQueue, mandatory: true, DeadLetterHeaders.ForReplay(letter), letter.Body, cancellationToken);
+            await channel.BasicPublishAsync("", TargetQueue, mandatory: true, DeadLetterHeaders.ForReplay(letter), letter.Body, CancellationToken.None);
             report(letter, DeadLetterOutcome.Replayed);
             return true;
         }, cancellationToken, stopAfter: () => filter.Max is { } max && taken >= max);
-        return new DeadLetterSummary(read, taken, overLimit);
+        return new DeadLetterSummary(read, taken, overLimit, interrupted);
     }
 
     /// <summary>Deletes the selected dead letters for good (or, with <paramref name="dryRun"/>, only says which).</summary>
@@ -138,7 +145,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(report);
         var now = DateTime.UtcNow;
         var taken = 0;
-        var read = await PassAsync(withBodies: false, (letter, _) =>
+        var (read, interrupted) = await PassAsync(withBodies: false, (letter, _) =>
         {
             if (!filter.Matches(letter, now))
             {
@@ -149,54 +156,97 @@ public sealed class DeadLetterQueue : IAsyncDisposable
             report(letter, dryRun ? DeadLetterOutcome.WouldPurge : DeadLetterOutcome.Purged);
             return Task.FromResult(!dryRun);
         }, cancellationToken, stopAfter: () => filter.Max is { } max && taken >= max);
-        return new DeadLetterSummary(read, taken, 0);
+        return new DeadLetterSummary(read, taken, 0, interrupted);
     }
 
     /// <summary>
     /// One pass: <paramref name="take"/> sees each message in queue order and returns true to ack it (its work
     /// done) or false to leave it; left ones go back in order when the pass ends, however it ends.
+    /// <para>
+    /// Cancellation is checked between messages, never passed into an AMQP call: a get or a publish cancelled half
+    /// way could leave the channel closing, and a quorum queue puts what a closed channel held back out of order
+    /// (DeadLetterFilterTests stops a replay with SIGTERM to check this).
+    /// </para>
     /// </summary>
-    async Task<int> PassAsync(bool withBodies, Func<DeadLetter, IChannel, Task<bool>> take, CancellationToken cancellationToken, Func<bool>? stopAfter = null)
+    async Task<(int Read, bool Interrupted)> PassAsync(bool withBodies, Func<DeadLetter, IChannel, Task<bool>> take, CancellationToken cancellationToken, Func<bool>? stopAfter = null)
     {
         var count = await CountAsync(cancellationToken);
         await using var channel = await _connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
-        ulong lastLeft = 0;
+        var left = new List<ulong>();
         var read = 0;
+        var interrupted = false;
         try
         {
-            while (read < count && stopAfter?.Invoke() != true)
+            // Always to the end of what the queue held: a quorum queue on RabbitMQ 3.10 puts a returned message at
+            // its back, so only when every message was read and the left ones go back together is the order kept.
+            // After --max is reached, or Ctrl-C, the rest is read and left without a look.
+            while (read < count)
             {
-                var got = await channel.BasicGetAsync(ErrorQueue, autoAck: false, cancellationToken);
+                var got = await channel.BasicGetAsync(ErrorQueue, autoAck: false, CancellationToken.None);
                 if (got is null)
                 {
                     break;
                 }
 
                 read++;
+                if (stopAfter?.Invoke() == true || cancellationToken.IsCancellationRequested)
+                {
+                    interrupted |= cancellationToken.IsCancellationRequested;
+                    left.Add(got.DeliveryTag);
+                    continue;
+                }
+
                 // The client may reuse the buffer behind a delivery's body: keep a copy when it is needed later.
                 var letter = new DeadLetter(read, got.BasicProperties, withBodies ? got.Body.ToArray() : ReadOnlyMemory<byte>.Empty);
                 if (await take(letter, channel))
                 {
-                    await channel.BasicAckAsync(got.DeliveryTag, multiple: false, cancellationToken);
+                    await channel.BasicAckAsync(got.DeliveryTag, multiple: false, CancellationToken.None);
                 }
                 else
                 {
-                    lastLeft = got.DeliveryTag;
+                    left.Add(got.DeliveryTag);
                 }
             }
         }
         finally
         {
-            // Everything still unacked on this channel is exactly what was left: return it in one go, in order.
-            // Not cancellable: if this fails the channel closes, and the broker returns them anyway.
-            if (lastLeft > 0 && channel.IsOpen)
+            // Not cancellable: if this fails the channel closes, and the broker returns them anyway (maybe reordered).
+            if (left.Count > 0 && channel.IsOpen)
             {
-                await channel.BasicNackAsync(lastLeft, multiple: true, requeue: true, CancellationToken.None);
+                await ReturnInOrderAsync(channel, left);
             }
         }
 
-        return read;
+        return (read, interrupted);
+    }
+
+    /// <summary>
+    /// Gives the messages left on <paramref name="channel"/> back to the queue, in delivery order (a classic queue
+    /// puts them at its front, a quorum queue on 3.10 at its back: after a full pass both mean the original order,
+    /// behind or ahead of what was dead-lettered meanwhile).
+    /// <para>
+    /// One basic.nack(multiple, requeue) for all of them is enough for a classic queue, but a quorum queue (what
+    /// MassTransit declares for <c>_error</c> beside a quorum queue) keeps unacknowledged messages in a map: a return
+    /// of more than 32 at once comes back in hash order, and so do returns that reach it in one batch. So they go
+    /// back 32 at a time (a small map is ordered), each batch only once the queue's count shows the one before
+    /// applied. Measured on RabbitMQ 3.10; DeadLetterFilterTests checks it with a few hundred messages.
+    /// </para>
+    /// </summary>
+    async Task ReturnInOrderAsync(IChannel channel, List<ulong> left)
+    {
+        await using var probe = await _connection.CreateChannelAsync();
+        foreach (var chunk in left.Chunk(ReturnBatch))
+        {
+            var before = (await probe.QueueDeclarePassiveAsync(ErrorQueue)).MessageCount;
+            // multiple=true covers exactly this chunk: everything before it is already acked or returned.
+            await channel.BasicNackAsync(chunk[^1], multiple: true, requeue: true);
+            var deadline = DateTime.UtcNow + ReturnWait;
+            while ((await probe.QueueDeclarePassiveAsync(ErrorQueue)).MessageCount < before + chunk.Length && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5);
+            }
+        }
     }
 
     async Task DeclareTargetAsync(CancellationToken cancellationToken)
