@@ -75,7 +75,7 @@ static class DlqCommand
         IReadOnlyList<DeadLetter> letters;
         try
         {
-            letters = await queue.BrowseAsync(filter, withBodies: false, cancellationToken);
+            letters = await queue.BrowseAsync(filter, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -148,22 +148,20 @@ static class DlqCommand
             return 1;
         }
 
-        IReadOnlyList<DeadLetter> letters;
+        var position = int.TryParse(id.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+        DeadLetter? letter;
         try
         {
-            letters = await queue.BrowseAsync(DeadLetterFilter.All, withBodies: true, cancellationToken);
+            letter = await queue.FindAsync(l => string.Equals(l.MessageId, id, StringComparison.OrdinalIgnoreCase) || l.Position == position, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return Interrupted;
         }
 
-        var position = int.TryParse(id.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
-        var letter = letters.FirstOrDefault(l => string.Equals(l.MessageId, id, StringComparison.OrdinalIgnoreCase))
-            ?? letters.FirstOrDefault(l => l.Position == position);
         if (letter is null)
         {
-            await Console.Error.WriteLineAsync($"no message '{id}' in {queue.ErrorQueue} ({Plural(letters.Count, "dead letter")}; `workers dlq list {destination}` shows their ids)");
+            await Console.Error.WriteLineAsync($"no message '{id}' in {queue.ErrorQueue} ({Plural((int)await queue.CountAsync(CancellationToken.None), "dead letter")}; `workers dlq list {destination}` shows their ids)");
             return 1;
         }
 

@@ -72,13 +72,13 @@ public sealed class DeadLetterQueue : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads the messages the filter selects and puts every message back where it was.</summary>
-    public async Task<IReadOnlyList<DeadLetter>> BrowseAsync(DeadLetterFilter filter, bool withBodies, CancellationToken cancellationToken)
+    /// <summary>Reads the messages the filter selects (headers only) and puts every message back where it was.</summary>
+    public async Task<IReadOnlyList<DeadLetter>> BrowseAsync(DeadLetterFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var selected = new List<DeadLetter>();
         var now = DateTime.UtcNow;
-        await PassAsync(withBodies, (letter, _) =>
+        await PassAsync(keepBody: null, (letter, _) =>
         {
             if (filter.Matches(letter, now) && (filter.Max is not { } max || selected.Count < max))
             {
@@ -91,6 +91,24 @@ public sealed class DeadLetterQueue : IAsyncDisposable
         // A partial list would read as the whole queue.
         cancellationToken.ThrowIfCancellationRequested();
         return selected;
+    }
+
+    /// <summary>The first dead letter that <paramref name="match"/> picks, with its body; every message stays where it was.</summary>
+    public async Task<DeadLetter?> FindAsync(Func<DeadLetter, bool> match, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        DeadLetter? found = null;
+        await PassAsync(keepBody: letter => found is null && match(letter), (letter, _) =>
+        {
+            if (found is null && match(letter))
+            {
+                found = letter;
+            }
+
+            return Task.FromResult(false);
+        }, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return found;
     }
 
     /// <summary>
@@ -108,7 +126,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
 
         var now = DateTime.UtcNow;
         int taken = 0, overLimit = 0;
-        var (read, interrupted) = await PassAsync(withBodies: !dryRun, async (letter, channel) =>
+        var (read, interrupted) = await PassAsync(keepBody: dryRun ? null : letter => filter.Matches(letter, now), async (letter, channel) =>
         {
             if (!filter.Matches(letter, now))
             {
@@ -145,7 +163,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(report);
         var now = DateTime.UtcNow;
         var taken = 0;
-        var (read, interrupted) = await PassAsync(withBodies: false, (letter, _) =>
+        var (read, interrupted) = await PassAsync(keepBody: null, (letter, _) =>
         {
             if (!filter.Matches(letter, now))
             {
@@ -161,14 +179,15 @@ public sealed class DeadLetterQueue : IAsyncDisposable
 
     /// <summary>
     /// One pass: <paramref name="take"/> sees each message in queue order and returns true to ack it (its work
-    /// done) or false to leave it; left ones go back in order when the pass ends, however it ends.
+    /// done) or false to leave it; left ones go back in order when the pass ends, however it ends. A letter comes
+    /// with its body only where <paramref name="keepBody"/> says so (judged on its headers), to hold no more than needed.
     /// <para>
     /// Cancellation is checked between messages, never passed into an AMQP call: a get or a publish cancelled half
     /// way could leave the channel closing, and a quorum queue puts what a closed channel held back out of order
     /// (DeadLetterFilterTests stops a replay with SIGTERM to check this).
     /// </para>
     /// </summary>
-    async Task<(int Read, bool Interrupted)> PassAsync(bool withBodies, Func<DeadLetter, IChannel, Task<bool>> take, CancellationToken cancellationToken, Func<bool>? stopAfter = null)
+    async Task<(int Read, bool Interrupted)> PassAsync(Func<DeadLetter, bool>? keepBody, Func<DeadLetter, IChannel, Task<bool>> take, CancellationToken cancellationToken, Func<bool>? stopAfter = null)
     {
         var count = await CountAsync(cancellationToken);
         await using var channel = await _connection.CreateChannelAsync(
@@ -197,8 +216,13 @@ public sealed class DeadLetterQueue : IAsyncDisposable
                     continue;
                 }
 
-                // The client may reuse the buffer behind a delivery's body: keep a copy when it is needed later.
-                var letter = new DeadLetter(read, got.BasicProperties, withBodies ? got.Body.ToArray() : ReadOnlyMemory<byte>.Empty);
+                // A copy of the body: the client may reuse the buffer behind a delivery once the channel moves on.
+                var letter = new DeadLetter(read, got.BasicProperties, ReadOnlyMemory<byte>.Empty);
+                if (keepBody?.Invoke(letter) == true)
+                {
+                    letter = new DeadLetter(read, got.BasicProperties, got.Body.ToArray());
+                }
+
                 if (await take(letter, channel))
                 {
                     await channel.BasicAckAsync(got.DeliveryTag, multiple: false, CancellationToken.None);
