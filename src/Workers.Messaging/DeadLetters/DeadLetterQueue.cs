@@ -7,13 +7,13 @@ namespace Workers.Messaging.DeadLetters;
 /// <summary>
 /// A destination's error queue <c>workers.&lt;dest&gt;_error</c>, read and changed over plain AMQP.
 /// <para>
-/// One pass reads with basic.get and manual acknowledgement exactly as many messages as the queue held when the
-/// pass began (so it ends even while workers keep dead-lettering, and every old message is seen once). A message the pass takes is acked only after
-/// its work is done: a replay publishes it to <c>workers.&lt;dest&gt;</c> and waits for the broker's confirm
-/// first, so a crash in between can duplicate it (the destination's batch ledger makes that harmless) but never
-/// lose it. Messages the pass does not take stay unacknowledged until the end and are then returned to the front
-/// of the queue in their original order (see <see cref="ReturnInOrderAsync"/>). If the process dies instead, the
-/// broker returns them when the connection drops: nothing is lost, but a quorum queue may then reorder them.
+/// One pass reads, with basic.get and manual acknowledgement, exactly as many messages as the queue held when it
+/// began: it ends even while workers keep dead-lettering, and sees every old message once. A message the pass
+/// takes is acked only after its work is done: a replay publishes it to <c>workers.&lt;dest&gt;</c> and waits for
+/// the broker's confirm first, so a crash in between can duplicate it (the destination's batch ledger makes that
+/// harmless) but never lose it. Messages the pass does not take stay unacknowledged until the end and then go
+/// back in their original order (see <see cref="ReturnInOrderAsync"/>). If the process dies instead, the broker
+/// returns them when the connection drops: nothing is lost, but a quorum queue may then reorder them.
 /// </para>
 /// </summary>
 public sealed class DeadLetterQueue : IAsyncDisposable
