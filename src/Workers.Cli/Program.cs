@@ -44,7 +44,9 @@ var gc = new Command("gc", "Delete old claim-check blobs, except those reference
 gc.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => BlobsCommand.GcAsync(parse.GetValue(gcFile)!, parse.GetValue(olderThan)!, parse.GetValue(dryRun), loggers, Console.Out, TimeProvider.System, Linked(token, terminate.Token))));
 var blobs = new Command("blobs", "Claim-check blobs (large batches in Azure Blob Storage).") { gc };
 
-var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, testConnection, status, blobs };
+var dlq = DlqCommand.Create(command => Run(false, command), terminate.Token);
+
+var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, dlq, status, testConnection, blobs };
 root.Options.Add(verbose);
 return await root.Parse(args).InvokeAsync();
 

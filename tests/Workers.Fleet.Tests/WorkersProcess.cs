@@ -29,6 +29,8 @@ sealed class WorkersProcess : IDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
     public static WorkersProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

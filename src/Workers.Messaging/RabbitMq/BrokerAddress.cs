@@ -1,3 +1,5 @@
+using RabbitMQ.Client;
+
 namespace Workers.Messaging.RabbitMq;
 
 /// <summary><c>amqp[s]://user:pass@host:port/vhost</c>, split for MassTransit; the password never reaches a log.</summary>
