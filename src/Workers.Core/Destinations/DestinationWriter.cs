@@ -14,6 +14,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
 {
     // Schemas this process has already migrated to or found in place, so that inserts do not re-check the catalog.
     readonly ConcurrentDictionary<string, byte> _knownSchemas = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Lazy<Task>> _migrations = new(StringComparer.Ordinal);
 
     public DestinationSpec Spec => spec;
 
@@ -35,18 +36,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
             case InsertMessage insert:
             {
                 var table = Effective(insert.Schema);
-                if (_knownSchemas.TryAdd(Fingerprint(table), 0))
-                {
-                    try
-                    {
-                        await destination.MigrateAsync(table, spec.MigrateMode, insert.Sync, cancellationToken);
-                    }
-                    catch
-                    {
-                        _knownSchemas.TryRemove(Fingerprint(table), out _);
-                        throw;
-                    }
-                }
+                await MigrateOnceAsync(table, insert.Sync, cancellationToken);
 
                 var written = await destination.WriteAsync(table, spec.WriteMode, insert, cancellationToken);
                 return new ApplyResult(message.Kind, message.Table, written.Duplicate ? 0 : written.Rows,
@@ -67,6 +57,32 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
 
             default:
                 throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message));
+        }
+    }
+
+    /// <summary>
+    /// The lazy migration before the first insert of a schema this process has not seen. Concurrent inserts of that
+    /// schema all wait for the one migration (none may write before the table exists); a failed one is forgotten,
+    /// so that the next attempt migrates again.
+    /// </summary>
+    async Task MigrateOnceAsync(TableSchema table, SyncInfo sync, CancellationToken cancellationToken)
+    {
+        var fingerprint = Fingerprint(table);
+        if (_knownSchemas.ContainsKey(fingerprint))
+        {
+            return;
+        }
+
+        var mine = new Lazy<Task>(() => destination.MigrateAsync(table, spec.MigrateMode, sync, cancellationToken));
+        var running = _migrations.GetOrAdd(fingerprint, mine);
+        try
+        {
+            await running.Value;
+            _knownSchemas.TryAdd(fingerprint, 0);
+        }
+        finally
+        {
+            _migrations.TryRemove(new KeyValuePair<string, Lazy<Task>>(fingerprint, running));
         }
     }
 

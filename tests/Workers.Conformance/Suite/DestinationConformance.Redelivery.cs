@@ -34,4 +34,19 @@ public abstract partial class DestinationConformance
 
         ValueAssert.RowsEqual(schema, [[1L, "no migrate-table came first"]], await harness.ReadAsync(schema));
     }
+
+    [Fact]
+    public async Task ConcurrentInserts_OfAnUnseenSchema_AllWaitForTheOneMigration()
+    {
+        // A worker with concurrency > 1 meets a new table in several batches at once: none may write before it exists.
+        var harness = Harness(Core.Config.WriteMode.Append);
+        var schema = Schemas.Table(Schemas.UniqueName("fleet_lazy_race"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+
+        var inserts = Enumerable.Range(0, 8).Select(i => harness.InsertAsync(Batches.Of(schema, [(long)i, $"batch {i}"]), sync)).ToList();
+        var results = await Task.WhenAll(inserts);
+
+        Assert.All(results, r => Assert.Equal(1, r.Rows));
+        Assert.Equal(8, (await harness.ReadAsync(schema)).Count);
+    }
 }
