@@ -72,6 +72,25 @@ public sealed class PostgreSqlConformance : DestinationConformance, IAsyncLifeti
     }
 
     [Fact]
+    public async Task Upsert_LargeBatchOverItsOwnRows_ReplacesThemAfterAFailedDirectCopy()
+    {
+        // Far more than one COPY buffer: the unique violation arrives while the client is still sending, and the
+        // savepoint must leave the connection and transaction fit for the merge.
+        var harness = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("upsert_large"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+        const int Rows = 20_000;
+
+        await harness.InsertAsync(Batches.Of(schema, Enumerable.Range(0, Rows).Select(i => new object?[] { (long)i, "old" }).ToArray()), sync);
+        await harness.InsertAsync(Batches.Of(schema, Enumerable.Range(0, Rows).Select(i => new object?[] { (long)i, $"new{i}" }).ToArray()), sync);
+
+        var rows = (await harness.ReadAsync(schema)).SortedBy(schema, "id");
+        Assert.Equal(Rows, rows.Count);
+        Assert.All(rows, r => Assert.Equal($"new{r[0]}", r[1]));
+    }
+
+    [Fact]
     public async Task TestConnection_OfTheTestSchema_Succeeds()
     {
         // Disposed with the test's other destinations.
