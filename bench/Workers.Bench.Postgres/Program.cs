@@ -158,6 +158,9 @@ static async Task<(double Seconds, double Rss)> EndToEnd(string pg, string broke
         throw new InvalidOperationException("worker did not start consuming:\n" + string.Join('\n', workerLog));
     }
 
+    // CPU the worker spent starting up (JIT, broker topology), so that the write path's share can be told apart.
+    worker.Refresh();
+    var startupCpu = worker.TotalProcessorTime.TotalSeconds;
     var stopwatch = Stopwatch.StartNew();
     using var sync = StartWorkers(workersDll, ["sync", srcYml], broker, destination, redirectStderr: false);
     var expectedBatches = (rows + BatchSize - 1) / BatchSize;
@@ -193,7 +196,7 @@ static async Task<(double Seconds, double Rss)> EndToEnd(string pg, string broke
     var workerCpu = worker.TotalProcessorTime.TotalSeconds;
     await sync.WaitForExitAsync();
     syncExited ??= stopwatch.Elapsed.TotalSeconds;
-    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  e2e: workers sync exited (every publish confirmed) at {syncExited:F2} s; worker CPU {workerCpu:F1} s"));
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  e2e: workers sync exited (every publish confirmed) at {syncExited:F2} s; worker CPU {workerCpu:F1} s, {startupCpu:F1} s of it before the sync started"));
     using (var term = Process.Start("kill", ["-TERM", worker.Id.ToString(CultureInfo.InvariantCulture)]))
     {
         await term.WaitForExitAsync();

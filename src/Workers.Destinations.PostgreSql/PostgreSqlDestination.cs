@@ -10,12 +10,21 @@ namespace Workers.Destinations.PostgreSql;
 sealed class PostgreSqlDestination(PostgreSqlSpec spec) : IDestination
 {
     readonly PostgreSqlConnections _db = new(spec.ConnectionString);
+    readonly ConflictingTables _conflicting = new();
 
-    public Task<MigrationResult> MigrateAsync(TableSchema table, MigrateMode mode, SyncInfo sync, CancellationToken cancellationToken) =>
-        PostgreSqlMigrator.MigrateAsync(_db, spec, table, mode, sync, cancellationToken);
+    public async Task<MigrationResult> MigrateAsync(TableSchema table, MigrateMode mode, SyncInfo sync, CancellationToken cancellationToken)
+    {
+        var result = await PostgreSqlMigrator.MigrateAsync(_db, spec, table, mode, sync, cancellationToken);
+        if (result.Action is MigrationAction.Created or MigrationAction.Recreated)
+        {
+            _conflicting.Remove(PostgreSqlSql.Truncate(table.Name));
+        }
+
+        return result;
+    }
 
     public Task<WriteResult> WriteAsync(TableSchema table, WriteMode mode, InsertMessage insert, CancellationToken cancellationToken) =>
-        PostgreSqlWriter.WriteAsync(_db, table, mode, insert, cancellationToken);
+        PostgreSqlWriter.WriteAsync(_db, _conflicting, table, mode, insert, cancellationToken);
 
     public Task<DeleteStaleResult> DeleteStaleAsync(DeleteStaleMessage message, CancellationToken cancellationToken) =>
         PostgreSqlDeleteStale.DeleteAsync(_db, message, cancellationToken);

@@ -10,15 +10,19 @@ namespace Workers.Destinations.PostgreSql;
 
 /// <summary>
 /// Writes one insert message in one transaction with its ledger entry, always by binary COPY. Append copies
-/// into the table; overwrite copies into a staging table and merges: DISTINCT ON the live table's own key,
-/// newest row first, so that of two rows with one key the last wins, then ON CONFLICT DO UPDATE.
+/// into the table. Overwrite first copies straight into the table under a savepoint: when that succeeds no key
+/// was in the table or twice in the batch, which is exactly when an upsert inserts every row as it is. A
+/// unique violation rolls back to the savepoint and takes the general way: copy into a staging table and
+/// merge, DISTINCT ON the live table's own key, newest row first, so that of two rows with one key the last
+/// wins, then ON CONFLICT DO UPDATE. A table that needed the merge keeps using it (<see cref="ConflictingTables"/>).
 /// </summary>
 static class PostgreSqlWriter
 {
     const string Staging = "_workers_staging";
     const string Ordinal = "_workers_ordinal";
+    const string Direct = "workers_direct";
 
-    public static async Task<WriteResult> WriteAsync(PostgreSqlConnections db, TableSchema table, WriteMode mode, InsertMessage insert, CancellationToken cancellationToken)
+    public static async Task<WriteResult> WriteAsync(PostgreSqlConnections db, ConflictingTables conflicting, TableSchema table, WriteMode mode, InsertMessage insert, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -47,15 +51,43 @@ static class PostgreSqlWriter
         }
         else
         {
-            await PostgreSqlConnections.ExecuteAsync(connection, transaction,
-                $"CREATE TEMP TABLE {Staging} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP; ALTER TABLE {Staging} ADD COLUMN {Ordinal} bigint NOT NULL",
-                cancellationToken);
-            rows = await CopyAsync(connection, "pg_temp." + Staging, fields, insert.Batches, withOrdinal: true, cancellationToken);
-            await PostgreSqlConnections.ExecuteAsync(connection, transaction, MergeSql(target, names, key), cancellationToken);
+            rows = conflicting.Contains(live.Schema.Name) ? -1 : await TryCopyDirectAsync(connection, transaction, target, fields, insert.Batches, cancellationToken);
+            if (rows < 0)
+            {
+                conflicting.Add(live.Schema.Name);
+                rows = await MergeAsync(connection, transaction, target, names, key, fields, insert.Batches, cancellationToken);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
         return new WriteResult(rows, Duplicate: false);
+    }
+
+    /// <summary>The batch's rows, or -1 when a unique violation (a key already there, or twice in the batch) undid the copy.</summary>
+    static async Task<long> TryCopyDirectAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string target, IReadOnlyList<Field> fields, IReadOnlyList<RecordBatch> batches, CancellationToken cancellationToken)
+    {
+        await transaction.SaveAsync(Direct, cancellationToken);
+        try
+        {
+            var rows = await CopyAsync(connection, target, fields, batches, withOrdinal: false, cancellationToken);
+            await transaction.ReleaseAsync(Direct, cancellationToken);
+            return rows;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await transaction.RollbackAsync(Direct, cancellationToken);
+            return -1;
+        }
+    }
+
+    static async Task<long> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string target, IReadOnlyList<string> names, IReadOnlyList<string> key, IReadOnlyList<Field> fields, IReadOnlyList<RecordBatch> batches, CancellationToken cancellationToken)
+    {
+        await PostgreSqlConnections.ExecuteAsync(connection, transaction,
+            $"CREATE TEMP TABLE {Staging} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP; ALTER TABLE {Staging} ADD COLUMN {Ordinal} bigint NOT NULL",
+            cancellationToken);
+        var rows = await CopyAsync(connection, "pg_temp." + Staging, fields, batches, withOrdinal: true, cancellationToken);
+        await PostgreSqlConnections.ExecuteAsync(connection, transaction, MergeSql(target, names, key), cancellationToken);
+        return rows;
     }
 
     static string MergeSql(string target, IReadOnlyList<string> names, IReadOnlyList<string> key)
@@ -79,26 +111,18 @@ static class PostgreSqlWriter
             columns.Add(Ordinal);
         }
 
-        var types = fields.Select(PostgreSqlTypeMap.DbType).ToArray();
         long rows = 0;
         await using (var importer = await connection.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
             foreach (var batch in batches)
             {
+                var writers = fields.Select((field, column) => PostgreSqlCopyColumn.Bind(field, batch.Column(column))).ToArray();
                 for (var row = 0; row < batch.Length; row++)
                 {
                     await importer.StartRowAsync(cancellationToken);
-                    for (var column = 0; column < fields.Count; column++)
+                    foreach (var write in writers)
                     {
-                        var value = PostgreSqlTypeMap.ToDb(fields[column], ArrowValues.Get(batch.Column(column), row));
-                        if (value is DBNull)
-                        {
-                            await importer.WriteNullAsync(cancellationToken);
-                        }
-                        else
-                        {
-                            await importer.WriteAsync(value, types[column], cancellationToken);
-                        }
+                        await write(importer, row, cancellationToken);
                     }
 
                     if (withOrdinal)

@@ -1,4 +1,5 @@
 using Npgsql;
+using Workers.Conformance.Harness;
 using Workers.Conformance.Suite;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
@@ -54,6 +55,39 @@ public sealed class PostgreSqlConformance : TransactionalConformance, IAsyncLife
         var failure = await Assert.ThrowsAsync<DestinationConnectionException>(() => destination.TestConnectionAsync(CancellationToken.None));
         Assert.Equal(code, failure.Code);
         Assert.DoesNotContain("wrong-password", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Insert_TextWithNul_IsStoredWithoutIt()
+    {
+        // PostgreSQL text cannot hold NUL; like CloudQuery, the writer strips it rather than failing the batch.
+        var harness = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("nul_text"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+
+        await harness.InsertAsync(Batches.Of(schema, [1L, "a\0b\0"], [2L, null]), sync);
+
+        ValueAssert.RowsEqual(schema, [[1L, "ab"], [2L, null]], (await harness.ReadAsync(schema)).SortedBy(schema, "id"));
+    }
+
+    [Fact]
+    public async Task Upsert_LargeBatchOverItsOwnRows_ReplacesThemAfterAFailedDirectCopy()
+    {
+        // Far more than one COPY buffer: the unique violation arrives while the client is still sending, and the
+        // savepoint must leave the connection and transaction fit for the merge.
+        var harness = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("upsert_large"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+        const int Rows = 20_000;
+
+        await harness.InsertAsync(Batches.Of(schema, Enumerable.Range(0, Rows).Select(i => new object?[] { (long)i, "old" }).ToArray()), sync);
+        await harness.InsertAsync(Batches.Of(schema, Enumerable.Range(0, Rows).Select(i => new object?[] { (long)i, $"new{i}" }).ToArray()), sync);
+
+        var rows = (await harness.ReadAsync(schema)).SortedBy(schema, "id");
+        Assert.Equal(Rows, rows.Count);
+        Assert.All(rows, r => Assert.Equal($"new{r[0]}", r[1]));
     }
 
     [Fact]

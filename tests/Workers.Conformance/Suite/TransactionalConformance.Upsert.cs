@@ -56,6 +56,23 @@ public abstract partial class TransactionalConformance
     }
 
     [Fact]
+    public async Task Upsert_NewAndExistingKeysInOneBatch_FromTwoWorkers_UpdatesAndInserts()
+    {
+        // Two destinations stand for two workers: neither knows what the other wrote.
+        var first = Harness(WriteMode.Overwrite);
+        var second = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("upsert_mixed"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        await first.MigrateAsync(schema, sync);
+
+        await first.InsertAsync(Batches.Of(schema, [1L, "a"], [2L, "b"]), sync);
+        await second.InsertAsync(Batches.Of(schema, [3L, "c"], [2L, "b2"]), sync);
+        await first.InsertAsync(Batches.Of(schema, [4L, "d"], [3L, "c2"], [4L, "d2"]), sync);
+
+        ValueAssert.RowsEqual(schema, [[1L, "a"], [2L, "b2"], [3L, "c2"], [4L, "d2"]], (await first.ReadAsync(schema)).SortedBy(schema, "id"));
+    }
+
+    [Fact]
     public async Task Upsert_PkModeCqIdOnly_KeysOnCqId()
     {
         var harness = Harness(WriteMode.Overwrite, pk: PkMode.CqIdOnly);
