@@ -1,5 +1,6 @@
 using Workers.Core.Config;
 using Workers.Core.Destinations;
+using Workers.Destinations.DuckDb;
 using Workers.Destinations.PostgreSql;
 using Workers.Destinations.Sqlite;
 
@@ -8,7 +9,7 @@ namespace Workers.Cli.Destinations;
 /// <summary>The built-in destinations: the one place that knows them all.</summary>
 static class DestinationCatalog
 {
-    static readonly IDestinationFactory[] Factories = [new SqliteDestinationFactory(), new PostgreSqlDestinationFactory()];
+    static readonly IDestinationFactory[] Factories = [new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory()];
 
     public static IDestination Create(DestinationSpec spec)
     {
