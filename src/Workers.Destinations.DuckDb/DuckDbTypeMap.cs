@@ -44,6 +44,8 @@ static class DuckDbTypeMap
             UInt32Type => "UINTEGER",
             UInt64Type => "UBIGINT",
             Decimal128Type d => $"DECIMAL({d.Precision},{d.Scale})",
+            // Before the binaries: Arrow's decimal types derive from fixed_size_binary. DuckDB stops at 38 digits.
+            Decimal256Type => throw new NotSupportedException($"the duckdb destination cannot store Arrow type {type.Name}: DuckDB decimals hold at most 38 digits"),
             FloatType => "FLOAT",
             DoubleType => "DOUBLE",
             StringType or LargeStringType => "VARCHAR",
