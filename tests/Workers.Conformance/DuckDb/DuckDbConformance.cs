@@ -1,3 +1,4 @@
+using Workers.Conformance.Harness;
 using Workers.Conformance.Suite;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
@@ -25,6 +26,38 @@ public sealed class DuckDbConformance : DestinationConformance, IAsyncLifetime
     {
         var spec = new YamlMappingNode { { "connection_string", file } };
         return new DuckDbDestinationFactory().Create(new DestinationSpec("duckdb", "duckdb", WriteMode.OverwriteDeleteStale, MigrateMode.Safe, PkMode.Default, spec, "test"));
+    }
+
+    /// <summary>
+    /// DuckDB allows one writing process per file, and inside it concurrent write transactions conflict instead of
+    /// waiting: the destination serialises writes per file, across every destination instance on that file.
+    /// </summary>
+    [Fact]
+    public async Task Write_ConcurrentBatchesFromTwoDestinationsOnOneFile_EachAppliedOnce()
+    {
+        var first = Harness(WriteMode.Overwrite);
+        var second = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("concurrent"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        await first.MigrateAsync(schema, sync);
+
+        // 20 batches of 10 keys, every key twice across batches; each batch also delivered twice at once.
+        var batches = Enumerable.Range(0, 20)
+            .Select(b => (Id: Guid.NewGuid(), Batch: Batches.Of(schema, Enumerable.Range(0, 10).Select(r => new object?[] { (long)((b % 10 * 10) + r), $"b{b}" }).ToArray())))
+            .ToList();
+        await Task.WhenAll(batches.SelectMany((b, i) => new[]
+        {
+            (i % 2 == 0 ? first : second).InsertAsync(b.Batch, sync, b.Id),
+            (i % 2 == 0 ? second : first).InsertAsync(b.Batch, sync, b.Id),
+        }));
+
+        var rows = await first.ReadAsync(schema);
+        Assert.Equal(100, rows.Count);
+        Assert.Equal(100, rows.Select(r => r[0]).Distinct().Count());
+        foreach (var (id, batch) in batches)
+        {
+            Assert.Equal(0, (await first.InsertAsync(batch, sync, id)).Rows);
+        }
     }
 
     [Fact]
