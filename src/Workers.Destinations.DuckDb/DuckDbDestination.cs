@@ -25,12 +25,11 @@ sealed class DuckDbDestination(DuckDbSpec spec) : IDestination
 
     public Task TestConnectionAsync(CancellationToken cancellationToken) => DuckDbConnectionTester.TestAsync(_db, cancellationToken);
 
-    // Writes in this process are serialised, so a transaction conflict means another connection (a tool, a
-    // second destination spec on the file) wrote the same rows meanwhile: worth a retry.
-    public bool IsTransient(Exception exception) => exception is DuckDBException
-    {
-        ErrorType: DuckDB.NET.Native.DuckDBErrorType.Transaction,
-    };
+    // A transaction conflict means another connection wrote the same rows meanwhile. A file locked by another
+    // process (a second worker, a DuckDB shell) is the destination being unavailable: the retry and then the
+    // breaker keep messages in the queue until it is free, instead of dead-lettering them.
+    public bool IsTransient(Exception exception) => exception is DuckDBException duck
+        && (duck.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Transaction || IsLockedByAnotherProcess(duck));
 
     /// <summary>The file is locked by another process: DuckDB's one-writer-per-file rule, not a passing state.</summary>
     internal static bool IsLockedByAnotherProcess(DuckDBException exception) =>
