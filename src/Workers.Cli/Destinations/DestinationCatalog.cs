@@ -1,6 +1,7 @@
 using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Destinations.Files;
+using Workers.Destinations.DuckDb;
 using Workers.Destinations.PostgreSql;
 using Workers.Destinations.Sqlite;
 
@@ -9,7 +10,10 @@ namespace Workers.Cli.Destinations;
 /// <summary>The built-in destinations: the one place that knows them all.</summary>
 static class DestinationCatalog
 {
-    static readonly IDestinationFactory[] Factories = [new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory()];
+    static readonly IDestinationFactory[] Factories =
+    [
+        new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory(),
+    ];
 
     public static IDestination Create(DestinationSpec spec)
     {

@@ -51,7 +51,9 @@ public sealed class SyncRunner(ISyncPublisher publisher, TimeProvider clock, ISy
             }
         }
 
-        observer?.SyncPublished(session.Sync, await session.CompleteAsync(cancellationToken));
+        // Not inside observer?.(...): with no observer, C# would skip evaluating the argument and never complete the sync.
+        var published = await session.CompleteAsync(cancellationToken);
+        observer?.SyncPublished(session.Sync, published);
         return session.Sync;
     }
 }

@@ -1,0 +1,38 @@
+namespace Workers.Destinations.DuckDb;
+
+/// <summary>The duckdb destination's <c>spec</c>, field names as CloudQuery's duckdb plugin.</summary>
+public sealed class DuckDbSpec
+{
+    /// <summary>Path of the database file; created with its directory when missing.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Accepted for compatibility: every insert message is appended and committed as one transaction.</summary>
+    public int BatchSize { get; set; } = 10_000;
+
+    public long BatchSizeBytes { get; set; } = 100_000_000;
+
+    /// <summary>Accepted for compatibility with CloudQuery's spec; logging is configured for the whole process.</summary>
+    public bool Debug { get; set; }
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return "connection_string: required, the path of the database file";
+        }
+        else if (ConnectionString.Trim() == ":memory:" || ConnectionString.StartsWith(":memory:", StringComparison.Ordinal))
+        {
+            yield return "connection_string: an in-memory database loses every row when the worker stops; give the path of a file";
+        }
+
+        if (BatchSize < 1)
+        {
+            yield return $"batch_size: must be a positive integer, got {BatchSize}";
+        }
+
+        if (BatchSizeBytes < 1)
+        {
+            yield return $"batch_size_bytes: must be a positive integer, got {BatchSizeBytes}";
+        }
+    }
+}
