@@ -25,6 +25,33 @@ if (args is ["--bare", var bareRows])
     return 0;
 }
 
+if (args is ["--scale", var scaleRows, var scaleRepeats, .. var scaleWorkers])
+{
+    // Issue 6: the same workload with 1, 2, 4 … worker processes on one queue.
+    var dll = Path.Combine(RepoRoot(), "src/Workers.Cli/bin/Release/net10.0/workers.dll");
+    var rowsToScale = int.Parse(scaleRows, CultureInfo.InvariantCulture);
+    Console.WriteLine("| worker processes | rows | median s | rows/s | speed-up | peak RSS per worker MiB (max) | sum of worker peaks MiB |");
+    Console.WriteLine("|---|---|---|---|---|---|---|");
+    double? single = null;
+    foreach (var n in scaleWorkers.Select(w => int.Parse(w, CultureInfo.InvariantCulture)))
+    {
+        var runs = new List<(double Seconds, double Rss, double RssSum)>();
+        for (var i = 0; i < int.Parse(scaleRepeats, CultureInfo.InvariantCulture); i++)
+        {
+            var run = await EndToEnd(pg, broker, dll, rowsToScale, n);
+            runs.Add(run);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n} workers run {i + 1}: {run.Seconds:F2} s, {rowsToScale / run.Seconds:N0} rows/s"));
+        }
+
+        var median = Median(runs.Select(r => r.Seconds));
+        single ??= median;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {n} | {rowsToScale:N0} | {median:F2} | {rowsToScale / median:N0} | {single.Value / median:F2}× | {runs.Max(r => r.Rss):F0} | {Median(runs.Select(r => r.RssSum)):F0} |"));
+    }
+
+    return 0;
+}
+
 var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
 var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var workersDll = args.Length > 2 ? Path.GetFullPath(args[2]) : Path.Combine(RepoRoot(), "src/Workers.Cli/bin/Release/net10.0/workers.dll");
@@ -38,7 +65,7 @@ for (var i = 0; i < repeats; i++)
 {
     foreach (var mode in new[] { "bare", "e2e" })
     {
-        var (seconds, rss) = mode == "bare" ? await BareChild(count) : await EndToEnd(pg, broker, workersDll, count);
+        var (seconds, rss) = mode == "bare" ? await BareChild(count) : Drop(await EndToEnd(pg, broker, workersDll, count, 1));
         results[mode].Add((seconds, rss));
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {i + 1} {mode}: {seconds:F2} s, {count / seconds:N0} rows/s, peak RSS {rss:F0} MiB"));
     }
@@ -57,6 +84,8 @@ foreach (var (mode, runs) in results)
 }
 
 return 0;
+
+static (double Seconds, double Rss) Drop((double Seconds, double Rss, double RssSum) run) => (run.Seconds, run.Rss);
 
 static double Median(IEnumerable<double> values)
 {
@@ -97,7 +126,7 @@ static async Task<(double Seconds, double Rss)> BareChild(int rows)
     return (double.Parse(line[0], CultureInfo.InvariantCulture), double.Parse(line[1], CultureInfo.InvariantCulture));
 }
 
-static async Task<(double Seconds, double Rss)> EndToEnd(string pg, string broker, string workersDll, int rows)
+static async Task<(double Seconds, double Rss, double RssSum)> EndToEnd(string pg, string broker, string workersDll, int rows, int workerCount)
 {
     var tag = "pgbench_" + Guid.NewGuid().ToString("N")[..12];
     var schema = tag;
@@ -130,34 +159,41 @@ static async Task<(double Seconds, double Rss)> EndToEnd(string pg, string broke
             batch_size: {BatchSize}
         """);
 
-    var worker = StartWorkers(workersDll, ["run", destYml], broker, destination, redirectStderr: true);
-    var consuming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var workers = new List<Process>();
     var workerLog = new List<string>();
-    worker.ErrorDataReceived += (_, e) =>
+    for (var n = 0; n < workerCount; n++)
     {
-        if (e.Data is null)
+        var started = StartWorkers(workersDll, ["run", destYml], broker, destination, redirectStderr: true);
+        var consuming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        started.ErrorDataReceived += (_, e) =>
         {
-            return;
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (workerLog)
+            {
+                workerLog.Add(e.Data);
+            }
+
+            if (e.Data.Contains("consuming", StringComparison.Ordinal))
+            {
+                consuming.TrySetResult();
+            }
+        };
+        started.BeginErrorReadLine();
+        var ready = await Task.WhenAny(consuming.Task, started.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (ready != consuming.Task)
+        {
+            started.Kill();
+            throw new InvalidOperationException("worker did not start consuming:\n" + string.Join('\n', workerLog));
         }
 
-        lock (workerLog)
-        {
-            workerLog.Add(e.Data);
-        }
-
-        if (e.Data.Contains("consuming", StringComparison.Ordinal))
-        {
-            consuming.TrySetResult();
-        }
-    };
-    worker.BeginErrorReadLine();
-    var ready = await Task.WhenAny(consuming.Task, worker.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
-    if (ready != consuming.Task)
-    {
-        worker.Kill();
-        throw new InvalidOperationException("worker did not start consuming:\n" + string.Join('\n', workerLog));
+        workers.Add(started);
     }
 
+    var worker = workers[0];
     // CPU the worker spent starting up (JIT, broker topology), so that the write path's share can be told apart.
     worker.Refresh();
     var startupCpu = worker.TotalProcessorTime.TotalSeconds;
@@ -173,7 +209,7 @@ static async Task<(double Seconds, double Rss)> EndToEnd(string pg, string broke
             syncExited = stopwatch.Elapsed.TotalSeconds;
         }
 
-        if (worker.HasExited)
+        if (workers.Any(w => w.HasExited))
         {
             throw new InvalidOperationException("worker exited:\n" + string.Join('\n', workerLog));
         }
@@ -192,26 +228,30 @@ static async Task<(double Seconds, double Rss)> EndToEnd(string pg, string broke
         await Task.Delay(50);
     }
 
-    var rss = PeakRssMiB(worker.Id);
+    var peaks = workers.Select(w => PeakRssMiB(w.Id)).ToList();
     var workerCpu = worker.TotalProcessorTime.TotalSeconds;
     await sync.WaitForExitAsync();
     syncExited ??= stopwatch.Elapsed.TotalSeconds;
-    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  e2e: workers sync exited (every publish confirmed) at {syncExited:F2} s; worker CPU {workerCpu:F1} s, {startupCpu:F1} s of it before the sync started"));
-    using (var term = Process.Start("kill", ["-TERM", worker.Id.ToString(CultureInfo.InvariantCulture)]))
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  e2e: workers sync exited (every publish confirmed) at {syncExited:F2} s; first worker's CPU {workerCpu:F1} s, {startupCpu:F1} s of it before the sync started"));
+    foreach (var each in workers)
     {
-        await term.WaitForExitAsync();
+        using (var term = Process.Start("kill", ["-TERM", each.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        if (!each.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            each.Kill();
+        }
+
+        each.Dispose();
     }
 
-    if (!worker.WaitForExit(TimeSpan.FromSeconds(30)))
-    {
-        worker.Kill();
-    }
-
-    worker.Dispose();
     await Execute(data, $"DROP SCHEMA {schema} CASCADE");
     await DeleteQueues(broker, tag);
     Directory.Delete(directory, recursive: true);
-    return (seconds, rss);
+    return (seconds, peaks.Max(), peaks.Sum());
 }
 
 static Process StartWorkers(string workersDll, string[] arguments, string broker, string destination, bool redirectStderr)

@@ -10,20 +10,23 @@ namespace Workers.Fleet.Tests;
 /// </summary>
 sealed class ForeignPublisher : IAsyncDisposable
 {
+    readonly ConnectionFactory _factory;
     readonly IConnection _connection;
     readonly IChannel _channel;
 
-    ForeignPublisher(IConnection connection, IChannel channel)
+    ForeignPublisher(ConnectionFactory factory, IConnection connection, IChannel channel)
     {
+        _factory = factory;
         _connection = connection;
         _channel = channel;
     }
 
     public static async Task<ForeignPublisher> ConnectAsync(string url)
     {
-        var connection = await new ConnectionFactory { Uri = new Uri(url) }.CreateConnectionAsync();
+        var factory = new ConnectionFactory { Uri = new Uri(url) };
+        var connection = await factory.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        return new ForeignPublisher(connection, channel);
+        return new ForeignPublisher(factory, connection, channel);
     }
 
     /// <summary>
@@ -37,13 +40,15 @@ sealed class ForeignPublisher : IAsyncDisposable
     /// <summary>One message from <paramref name="queue"/>, or null when it is empty or does not exist yet.</summary>
     public async Task<BasicGetResult?> TryGetAsync(string queue)
     {
-        // A fresh channel each time: asking for a queue that does not exist closes the channel.
-        await using var channel = await _connection.CreateChannelAsync();
+        // A connection of its own each time: asking for a queue that does not exist closes the channel, and a
+        // basic.get on a quorum queue whose replica is still starting closes the whole connection (541 noproc).
         try
         {
+            await using var connection = await _factory.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
             return await channel.BasicGetAsync(queue, autoAck: true);
         }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
         {
             return null;
         }
