@@ -122,9 +122,39 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    string Config()
+    [Fact]
+    public async Task Sigterm_WhileTheBreakerHoldsMessages_ExitsZeroWithinTheBound_AndTheMessagesWaitInTheQueue()
     {
-        var file = Path.Combine(_directory, "outage.yml");
+        var environment = new Dictionary<string, string> { ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl, ["PG_TEST"] = Postgres.ConnectionString };
+        var config = Config(rows: 4000);
+        using var worker = WorkersProcess.Start(environment, "run", config, "--stop-timeout", "5");
+        await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+        await Postgres.PauseAsync();
+        using (var sync = WorkersProcess.Start(environment, "sync", config))
+        {
+            Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, sync.Output);
+        }
+
+        // Per table a migrate-table, 2 inserts and a delete-stale: 8; the worker holds some while its breaker is open.
+        await worker.WaitForOutputAsync("breaker open", TimeSpan.FromSeconds(60));
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        worker.Terminate();
+        Assert.Equal(0, await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(20), $"took {stopping.Elapsed} to stop:\n{worker.Output}");
+        Assert.DoesNotContain("Dead-lettering", worker.Output, StringComparison.Ordinal);
+        Assert.Equal(8u, await QueueDepth($"workers.{_destination}"));
+        Assert.Equal(0u, await ErrorQueueDepth());
+
+        // The next worker, with the database back, applies all of it once.
+        await Postgres.ResumeAsync();
+        using var next = WorkersProcess.Start(environment, "run", config);
+        await WaitFor(async () => await Count("_workers_batches") == 4 && await Count("test_sub_table") == 4000, TimeSpan.FromSeconds(120), () => next.Output);
+        Assert.Equal(4000, await Count("test_some_table"));
+    }
+
+    string Config(int rows = 100_000)
+    {
+        var file = Path.Combine(_directory, $"outage-{rows}.yml");
         File.WriteAllText(file, $"""
             kind: source
             spec:
@@ -132,7 +162,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
               path: test
               tables: ["test_some_table", "test_sub_table"]
               destinations: [{_destination}]
-              spec: {"{"} num_rows: 100000, num_sub_rows: 1, batch_size: 2000, seed: 5 {"}"}
+              spec: {"{"} num_rows: {rows}, num_sub_rows: 1, batch_size: 2000, seed: 5 {"}"}
             ---
             kind: destination
             spec:
@@ -145,17 +175,19 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         return file;
     }
 
-    async Task<uint> ErrorQueueDepth()
+    Task<uint> ErrorQueueDepth() => QueueDepth($"workers.{_destination}_error");
+
+    static async Task<uint> QueueDepth(string queue)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         try
         {
-            return (await channel.QueueDeclarePassiveAsync($"workers.{_destination}_error")).MessageCount;
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
         {
-            return 0;   // never declared: nothing was ever dead-lettered
+            return 0;   // never declared (an error queue appears with its first dead letter)
         }
     }
 
