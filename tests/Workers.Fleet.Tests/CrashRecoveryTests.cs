@@ -41,13 +41,13 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
             }
 
             // Kill one worker hard while batches are still being applied, then replace it.
-            await WaitFor(async () => await Count("_workers_batches") >= 10, TimeSpan.FromSeconds(120), () => workers[0].Output);
+            await Eventually.WaitFor(async () => await Count("_workers_batches") >= 10, TimeSpan.FromSeconds(120), () => workers[0].Output);
             workers[0].Kill();
             var appliedAtKill = await Count("_workers_batches");
             Assert.True(appliedAtKill < 100, $"the kill came too late to prove anything: {appliedAtKill} of 100 batches were already applied");
             workers.Add(WorkersProcess.Start(environment, "run", Config(100_000)));
 
-            await WaitFor(async () => await Count("_workers_batches") == 100 && await Count("test_some_table") == 100_000 && await Count("test_sub_table") == 100_000,
+            await Eventually.WaitFor(async () => await Count("_workers_batches") == 100 && await Count("test_some_table") == 100_000 && await Count("test_sub_table") == 100_000,
                 TimeSpan.FromSeconds(240), () => string.Join("\n---\n", workers.Select(w => w.Output)));
             Assert.Equal(100_000, await Scalar("SELECT count(DISTINCT id) FROM test_some_table"));
             Assert.Equal(100_000, await Scalar("SELECT count(DISTINCT (parent_id, seq)) FROM test_sub_table"));
@@ -58,7 +58,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
                 Assert.True(await again.WaitForExitAsync(TimeSpan.FromSeconds(180)) == 0, again.Output);
             }
 
-            await WaitFor(async () => await Count("test_some_table") == 50_000 && await Count("test_sub_table") == 50_000,
+            await Eventually.WaitFor(async () => await Count("test_some_table") == 50_000 && await Count("test_sub_table") == 50_000,
                 TimeSpan.FromSeconds(240), () => string.Join("\n---\n", workers.Select(w => w.Output)));
             Assert.Equal(150, await Count("_workers_batches"));
             Assert.Equal(1, await Scalar("SELECT count(DISTINCT _cq_sync_time) FROM test_some_table"));
@@ -96,32 +96,9 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         return file;
     }
 
+    Task<long> Scalar(string sql) => Eventually.Scalar(_connectionString, sql);
+
     Task<long> Count(string table) => Scalar($"SELECT count(*) FROM \"{table}\"");
-
-    async Task<long> Scalar(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        try
-        {
-            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            return -1;
-        }
-    }
-
-    static async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the fleet did not get there in time:\n" + context());
-            await Task.Delay(200);
-        }
-    }
 
     public async Task DisposeAsync()
     {

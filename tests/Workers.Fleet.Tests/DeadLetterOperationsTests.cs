@@ -35,7 +35,7 @@ public sealed class DeadLetterOperationsTests : IAsyncLifetime
         await Sync(Config("safe", ["test_some_table", "test_sub_table"], rows: 300, batch: 100));
 
         // migrate-table and three inserts of test_some_table; test_sub_table is unaffected.
-        await WaitFor(async () => await ErrorCount() == 4 && await Count("test_sub_table") == 300, () => safe.Output);
+        await Eventually.WaitFor(async () => await ErrorCount() == 4 && await Count("test_sub_table") == 300, TimeSpan.FromSeconds(180), () => safe.Output);
 
         var list = await Cli("dlq", "list", _destination);
         Assert.Equal(0, list.Exit);
@@ -61,7 +61,7 @@ public sealed class DeadLetterOperationsTests : IAsyncLifetime
         Assert.Equal(0, replay.Exit);
         Assert.Contains("replayed 4, 0 over the replay limit", replay.Output, StringComparison.Ordinal);
 
-        await WaitFor(async () => await Count("test_some_table") == 300 && await MainCount() == 0, () => forced.Output);
+        await Eventually.WaitFor(async () => await Count("test_some_table") == 300 && await MainCount() == 0, TimeSpan.FromSeconds(180), () => forced.Output);
         Assert.Equal(0u, await ErrorCount());
         Assert.Equal(300, await Scalar("SELECT count(DISTINCT id) FROM test_some_table"));
         Assert.Equal(3, await Scalar("SELECT count(*) FROM _workers_batches WHERE table_name = 'test_some_table'"));
@@ -75,7 +75,7 @@ public sealed class DeadLetterOperationsTests : IAsyncLifetime
         var config = Config("safe", ["test_some_table"], rows: 2000, batch: 10);
         var safe = await StartWorker(config);
         await Sync(config);
-        await WaitFor(async () => await ErrorCount() == 201, () => safe.Output);
+        await Eventually.WaitFor(async () => await ErrorCount() == 201, TimeSpan.FromSeconds(180), () => safe.Output);
         safe.Terminate();
         Assert.Equal(0, await safe.WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
@@ -90,7 +90,7 @@ public sealed class DeadLetterOperationsTests : IAsyncLifetime
         }
 
         // Whatever it had not acked is back in the error queue; what it acked is in the main queue.
-        await WaitFor(async () => await ErrorCount() + await MainCount() >= 201, () => "messages went missing after the kill");
+        await Eventually.WaitFor(async () => await ErrorCount() + await MainCount() >= 201, TimeSpan.FromSeconds(180), () => "messages went missing after the kill");
         var left = await ErrorCount();
         Assert.InRange(left, 0u, 182u);
 
@@ -99,7 +99,7 @@ public sealed class DeadLetterOperationsTests : IAsyncLifetime
         Assert.Equal(0u, await ErrorCount());
 
         var worker = await StartWorker(config);
-        await WaitFor(async () => await MainCount() == 0 && await Count("test_some_table") == 2000, () => worker.Output);
+        await Eventually.WaitFor(async () => await MainCount() == 0 && await Count("test_some_table") == 2000, TimeSpan.FromSeconds(180), () => worker.Output);
         Assert.Equal(2000, await Scalar("SELECT count(DISTINCT id) FROM test_some_table"));
         Assert.Equal(200, await Scalar("SELECT count(*) FROM _workers_batches WHERE table_name = 'test_some_table'"));
         Assert.Equal(0u, await ErrorCount());
@@ -162,6 +162,8 @@ public sealed class DeadLetterOperationsTests : IAsyncLifetime
 
     Task<uint> MainCount() => Broker.CountAsync($"workers.{_destination}");
 
+    Task<long> Scalar(string sql) => Eventually.Scalar(_connectionString, sql);
+
     Task<long> Count(string table) => Scalar($"SELECT count(*) FROM \"{table}\"");
 
     async Task Execute(string sql)
@@ -170,31 +172,6 @@ public sealed class DeadLetterOperationsTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
-    }
-
-    async Task<long> Scalar(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        try
-        {
-            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            return -1;
-        }
-    }
-
-    static async Task WaitFor(Func<Task<bool>> condition, Func<string> context)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(180);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "did not get there in time:\n" + context());
-            await Task.Delay(200);
-        }
     }
 
     public async Task DisposeAsync()

@@ -51,7 +51,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
                 Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(180)) == 0, sync.Output);
             }
 
-            await WaitFor(async () => await Count("_workers_batches") >= 5, TimeSpan.FromSeconds(120), Outputs);
+            await Eventually.WaitFor(async () => await Count("_workers_batches") >= 5, TimeSpan.FromSeconds(120), Outputs);
             var appliedBeforeOutage = await Count("_workers_batches");
             await Postgres.PauseAsync();
             await Task.Delay(TimeSpan.FromSeconds(30));
@@ -59,7 +59,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
             await Postgres.ResumeAsync();
 
             Assert.True(appliedBeforeOutage < Batches, $"the outage came too late to prove anything: {appliedBeforeOutage} of {Batches} batches were already in");
-            await WaitFor(async () => await Count("_workers_batches") == Batches, TimeSpan.FromSeconds(180), Outputs);
+            await Eventually.WaitFor(async () => await Count("_workers_batches") == Batches, TimeSpan.FromSeconds(180), Outputs);
             Assert.Equal(100_000, await Count("test_some_table"));
             Assert.Equal(100_000, await Scalar("SELECT count(DISTINCT id) FROM test_some_table"));
             Assert.Equal(100_000, await Count("test_sub_table"));
@@ -104,11 +104,11 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
 
             await Postgres.PauseAsync();
             await publisher.PublishAsync(_destination, insert);
-            await WaitFor(() => Task.FromResult(observer.HandBacks >= 2), TimeSpan.FromSeconds(60), () => $"{observer.HandBacks} hand-backs");
+            await Eventually.WaitFor(() => Task.FromResult(observer.HandBacks >= 2), TimeSpan.FromSeconds(60), () => $"{observer.HandBacks} hand-backs");
             Assert.Equal(0, observer.Applied);
             await Postgres.ResumeAsync();
 
-            await WaitFor(() => Task.FromResult(observer.Applied >= 1), TimeSpan.FromSeconds(60), () => $"{observer.Applied} applied, {observer.HandBacks} hand-backs");
+            await Eventually.WaitFor(() => Task.FromResult(observer.Applied >= 1), TimeSpan.FromSeconds(60), () => $"{observer.Applied} applied, {observer.HandBacks} hand-backs");
             await Task.Delay(500);   // a duplicate still on its way would show up here
             Assert.Equal(50, await Count(TestSource.SomeTable));
             Assert.Equal(1, await Count("_workers_batches"));
@@ -148,7 +148,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         // The next worker, with the database back, applies all of it once.
         await Postgres.ResumeAsync();
         using var next = WorkersProcess.Start(environment, "run", config);
-        await WaitFor(async () => await Count("_workers_batches") == 4 && await Count("test_sub_table") == 4000, TimeSpan.FromSeconds(120), () => next.Output);
+        await Eventually.WaitFor(async () => await Count("_workers_batches") == 4 && await Count("test_sub_table") == 4000, TimeSpan.FromSeconds(120), () => next.Output);
         Assert.Equal(4000, await Count("test_some_table"));
     }
 
@@ -193,31 +193,8 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
 
     Task<long> Count(string table) => Scalar($"SELECT count(*) FROM \"{table}\"");
 
-    async Task<long> Scalar(string sql)
-    {
-        // No pool: the server restarts under this test, and a pooled connection would be a dead one.
-        await using var connection = new NpgsqlConnection(Postgres.ConnectionString + ";Pooling=false");
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        try
-        {
-            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            return -1;
-        }
-    }
-
-    static async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the fleet did not get there in time:\n" + context());
-            await Task.Delay(200);
-        }
-    }
+    // No pool: the server restarts under this test, and a pooled connection would be a dead one.
+    Task<long> Scalar(string sql) => Eventually.Scalar(Postgres.ConnectionString + ";Pooling=false", sql);
 
     sealed class HandBackObserver : IDeliveryObserver
     {

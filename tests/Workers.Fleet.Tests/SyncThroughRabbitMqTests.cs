@@ -43,7 +43,7 @@ public sealed class SyncThroughRabbitMqTests : IDisposable
         }
 
         // Done when both delete-stales are applied: each waits for all of its table's batches.
-        await WaitFor(async () => await Scalar(database, "SELECT count(*) FROM test_some_table") == 3000
+        await Eventually.WaitFor(async () => await Scalar(database, "SELECT count(*) FROM test_some_table") == 3000
             && await Scalar(database, "SELECT count(*) FROM test_sub_table") == 6000
             && await Scalar(database, "SELECT count(*) FROM _workers_batches") == 18, TimeSpan.FromSeconds(120), () => first.Output + second.Output);
         Assert.Equal(3000, await Scalar(database, "SELECT count(DISTINCT id) FROM test_some_table"));
@@ -73,16 +73,6 @@ public sealed class SyncThroughRabbitMqTests : IDisposable
         catch (SqliteException)
         {
             return -1; // the table does not exist yet
-        }
-    }
-
-    static async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the fleet did not apply the sync in time:\n" + context());
-            await Task.Delay(200);
         }
     }
 

@@ -1,0 +1,34 @@
+using Npgsql;
+
+namespace Workers.Fleet.Tests;
+
+/// <summary>What the fleet tests wait for and count: a condition polled until a deadline, and a PostgreSQL scalar.</summary>
+static class Eventually
+{
+    /// <summary>Polls <paramref name="condition"/> every 200 ms; fails with <paramref name="context"/> (worker output) past the timeout.</summary>
+    public static async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the fleet did not get there in time:\n" + context());
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>One number from PostgreSQL; -1 while the table does not exist yet.</summary>
+    public static async Task<long> Scalar(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        try
+        {
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return -1;
+        }
+    }
+}
