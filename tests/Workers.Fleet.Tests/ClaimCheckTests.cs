@@ -17,6 +17,7 @@ using Workers.Destinations.Sqlite;
 using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.RabbitMq;
+using Workers.Messaging.Resilience;
 using Xunit.Abstractions;
 using YamlDotNet.RepresentationModel;
 
@@ -33,6 +34,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     readonly string _container = "claims-" + Guid.NewGuid().ToString("N")[..12];
     readonly List<DestinationWriter> _writers = [];
     readonly Observer _observer = new();
+    BreakerOptions? _breaker = new();
     RabbitMqFleet? _fleet;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -159,8 +161,10 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task BlobServiceUnreachable_RetriedThenDeadLetteredKeepingTheReference()
+    public async Task BlobServiceUnreachable_WithoutABreaker_RetriedThenDeadLetteredKeepingTheReference()
     {
+        // A worker without a breaker (as the embedded sync runs) gives up after the fetch's retry.
+        _breaker = null;
         // Port 9 (discard) on loopback: nothing listens, every attempt is refused.
         var down = new BlobClaimStore(new ClaimCheckSettings(
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + Convert.ToBase64String(new byte[64]) + ";BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;",
@@ -176,6 +180,34 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         var deadLetter = await WaitForMessage(publisher, $"workers.{_destination}_error");
         Assert.StartsWith("claim check: blob service unreachable after 7 attempts (", Header(deadLetter, "x-workers-reason"), StringComparison.Ordinal);
         Assert.Equal(uri.AbsoluteUri, Header(deadLetter, WireHeaders.BlobUri));
+    }
+
+    [Fact]
+    public async Task BlobServiceDown_TheBreakerHoldsTheMessage_ItLandsOnceTheServiceAnswers()
+    {
+        var store = Store();
+        var azurite = new Uri(System.Text.RegularExpressions.Regex.Match(TestServices.BlobConnectionString, "BlobEndpoint=([^;]+)").Groups[1].Value);
+        await using var gate = TcpGate.Closed(azurite.Port);
+        var behindGate = new BlobClaimStore(new ClaimCheckSettings(
+            TestServices.BlobConnectionString.Replace($":{azurite.Port}/", $":{gate.Port}/", StringComparison.Ordinal), _container, 1024));
+        _breaker = new BreakerOptions { FirstProbeDelay = TimeSpan.FromMilliseconds(200), MaxProbeDelay = TimeSpan.FromSeconds(1), HoldLimit = TimeSpan.FromMinutes(2) };
+        var sqlite = SqliteWriter(_destination);
+        await StartFleetAsync(behindGate, sqlite);
+        await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
+        var (insert, _) = Insert();
+        var uploaded = await store.UploadAsync("claim-check/gate/t/" + Guid.NewGuid().ToString("N") + ".arrow", insert.Body, CancellationToken.None);
+        var reference = new BlobReference(new Uri(behindGate.ContainerUri + uploaded.Uri.AbsoluteUri[store.ContainerUri.AbsoluteUri.Length..]), uploaded.Sha256);
+
+        await publisher.PublishAsync(_destination, WireCodec.EncodeClaimCheck(insert, reference));
+        // Longer than the fetch's own retry (7 attempts, ~11 s): without the breaker this is a dead letter.
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        Assert.Empty(_observer.DeadLetters);
+        Assert.Empty(_observer.Results);
+
+        gate.Open();
+        await _observer.WaitFor(o => o.Results.Count == 1);
+        Assert.Empty(_observer.DeadLetters);
+        Assert.Equal(3, (await sqlite.Destination.ReadAsync(TableSchema.FromArrow(SyncColumns.AddTo(Schema(_table))), CancellationToken.None)).Count);
     }
 
     [Fact]
@@ -377,7 +409,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _writers.AddRange(writers);
         _fleet = await RabbitMqFleet.StartAsync(BrokerAddress.Parse(TestServices.RabbitMqUrl), writers,
-            new WorkerOptions { ClaimCheck = claimCheck, ConcurrentMessages = concurrency }, _observer, NullLoggerFactory.Instance, CancellationToken.None);
+            new WorkerOptions { ClaimCheck = claimCheck, ConcurrentMessages = concurrency, Breaker = _breaker }, _observer, NullLoggerFactory.Instance, CancellationToken.None);
     }
 
     DestinationWriter SqliteWriter(string name)

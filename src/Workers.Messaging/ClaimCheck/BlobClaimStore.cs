@@ -122,13 +122,19 @@ public sealed partial class BlobClaimStore
         }
         catch (Exception ex) when (IsTransient(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new ClaimCheckException($"blob service unreachable after 7 attempts ({ex.Message}); the message keeps its reference and `workers blobs gc` keeps the blob while the message is in the error queue: replay it once the blob service is back", ex);
+            throw new ClaimCheckException($"blob service unreachable after 7 attempts ({ex.Message}); the message keeps its reference and `workers blobs gc` keeps the blob while the message is in the error queue: replay it once the blob service is back", ex)
+            {
+                ServiceUnavailable = true,
+            };
         }
 
         return actual == reference.Sha256
             ? bytes
             : throw new ClaimCheckException($"checksum mismatch for blob {reference.Uri}: cq-blob-sha256 is {reference.Sha256}, the blob's {bytes.Length} bytes hash to {actual}");
     }
+
+    /// <summary>Returns when the blob service answers (whatever it says of the container); throws while it cannot be reached.</summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken) => await _container.ExistsAsync(cancellationToken);
 
     /// <summary>The blob name of a URI inside this store's container, or null for any other URI.</summary>
     public string? NameOf(Uri uri)

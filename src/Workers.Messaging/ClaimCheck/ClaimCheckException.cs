@@ -19,4 +19,7 @@ public sealed class ClaimCheckException : Exception
     }
 
     public string Reason { get; }
+
+    /// <summary>The blob service did not answer (rather than the claim itself being bad): worth waiting for.</summary>
+    public bool ServiceUnavailable { get; init; }
 }

@@ -21,6 +21,7 @@ sealed partial class DestinationConsumer(
     DestinationWriter writer,
     ResiliencePipeline retry,
     OutageBreaker? breaker,
+    OutageBreaker? blobBreaker,
     WorkerOptions options,
     IDeliveryObserver? observer,
     ILogger logger) : IConsumer<WireMessage>
@@ -42,10 +43,14 @@ sealed partial class DestinationConsumer(
         observer?.Received(destination, wire);
         try
         {
-            var message = WireCodec.Decode(await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, context.CancellationToken));
+            var heldSince = DateTime.UtcNow;
+            if (await ClaimAsync(context, wire, heldSince) is not { } message)
+            {
+                return;   // the blob service stayed down past the hold limit: handed back
+            }
+
             try
             {
-                var heldSince = DateTime.UtcNow;
                 ApplyResult result;
                 while (true)
                 {
@@ -99,6 +104,32 @@ sealed partial class DestinationConsumer(
         finally
         {
             observer?.Finished(destination, wire, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// The message decoded, its Arrow stream fetched first when it came by claim check. A blob service that stays
+    /// unreachable past the fetch's own retry opens the blob breaker, as a destination outage opens the other one;
+    /// null when the message had to be handed back meanwhile.
+    /// </summary>
+    async Task<DestinationMessage?> ClaimAsync(ConsumeContext<WireMessage> context, WireMessage wire, DateTime heldSince)
+    {
+        while (true)
+        {
+            if (blobBreaker is not null && !await blobBreaker.WaitUntilClosedAsync(HoldLeft(heldSince), context.CancellationToken))
+            {
+                await HandBackAsync(context, wire, heldSince);
+                return null;
+            }
+
+            try
+            {
+                return WireCodec.Decode(await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, context.CancellationToken));
+            }
+            catch (ClaimCheckException ex) when (ex.ServiceUnavailable && blobBreaker is not null && !context.CancellationToken.IsCancellationRequested)
+            {
+                blobBreaker.Trip(ex);
+            }
         }
     }
 

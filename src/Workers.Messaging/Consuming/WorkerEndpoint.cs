@@ -14,6 +14,9 @@ static class WorkerEndpoint
         var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
         var retry = TransientRetry.Create(writer.Destination, options, (attempt, delay, error) => observer?.Retrying(writer.Spec.Name, attempt, delay, error), logger);
         var breaker = options.Breaker is null ? null : new OutageBreaker(writer.Destination, options.Breaker, TimeProvider.System, logger);
+        var blobBreaker = options.Breaker is null || options.ClaimCheck is null
+            ? null
+            : new OutageBreaker("Blob service", options.ClaimCheck.ProbeAsync, options.Breaker, TimeProvider.System, logger);
         if (breaker is not null && observer is not null)
         {
             breaker.StateChanged += open => observer.BreakerChanged(writer.Spec.Name, open);
@@ -27,6 +30,6 @@ static class WorkerEndpoint
             error.UseFilter(new FailureHeadersFilter(options.WorkerName));
             error.UseFilter(new ErrorTransportFilter());
         });
-        endpoint.Consumer(() => new DestinationConsumer(writer, retry, breaker, options, observer, logger));
+        endpoint.Consumer(() => new DestinationConsumer(writer, retry, breaker, blobBreaker, options, observer, logger));
     }
 }

@@ -4,14 +4,21 @@ using Workers.Core.Destinations;
 namespace Workers.Messaging.Resilience;
 
 /// <summary>
-/// One destination's circuit breaker, shared by every delivery of a worker process. A delivery whose transient
-/// retries ran out trips it; while it is open no delivery touches the destination: each waits, and one of them
-/// probes the destination's connection with a growing pause until it answers, which closes the breaker and lets
-/// all of them go on. Waiting is done by the deliveries themselves (no background task), so it ends with them:
-/// on shutdown their cancellation returns the messages to the queue.
+/// The circuit breaker of one service a worker depends on — its destination, or the claim check's blob service —
+/// shared by every delivery of the process. A delivery whose transient retries ran out trips it; while it is open
+/// no delivery uses the service: each waits, and one of them probes it with a growing pause until it answers, which
+/// closes the breaker and lets all of them go on. Waiting is done by the deliveries themselves (no background
+/// task), so it ends with them: on shutdown their cancellation returns the messages to the queue.
 /// </summary>
-sealed partial class OutageBreaker(IDestination destination, BreakerOptions options, TimeProvider time, ILogger logger)
+/// <param name="service">What is down, for the log: "Destination", "Blob service".</param>
+/// <param name="probe">Returns when the service answers; throws while it does not.</param>
+sealed partial class OutageBreaker(string service, Func<CancellationToken, Task> probe, BreakerOptions options, TimeProvider time, ILogger logger)
 {
+    public OutageBreaker(IDestination destination, BreakerOptions options, TimeProvider time, ILogger logger)
+        : this("Destination", destination.TestConnectionAsync, options, time, logger)
+    {
+    }
+
     readonly Lock _gate = new();
     int _probing;                             // 1 while one waiting delivery probes for all of them
     TaskCompletionSource? _open;              // non-null while open; completed when it closes
@@ -39,7 +46,7 @@ sealed partial class OutageBreaker(IDestination destination, BreakerOptions opti
             Volatile.Write(ref _open, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
 
-        LogOpened(logger, cause.GetType().Name, cause.Message, options.FirstProbeDelay.TotalSeconds);
+        LogOpened(logger, service, cause.GetType().Name, cause.Message, options.FirstProbeDelay.TotalSeconds);
         StateChanged?.Invoke(true);
     }
 
@@ -104,13 +111,13 @@ sealed partial class OutageBreaker(IDestination destination, BreakerOptions opti
         timeout.CancelAfter(options.ProbeTimeout);
         try
         {
-            await destination.TestConnectionAsync(timeout.Token);
+            await probe(timeout.Token);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             var doubled = _nextProbe * 2;
             _nextProbe = doubled < options.MaxProbeDelay ? doubled : options.MaxProbeDelay;
-            LogStillDown(logger, (time.GetUtcNow() - _openedAt).TotalSeconds, ex.Message, _nextProbe.TotalSeconds);
+            LogStillDown(logger, service, (time.GetUtcNow() - _openedAt).TotalSeconds, ex.Message, _nextProbe.TotalSeconds);
             return;
         }
 
@@ -119,17 +126,17 @@ sealed partial class OutageBreaker(IDestination destination, BreakerOptions opti
             Volatile.Write(ref _open, null);
         }
 
-        LogClosed(logger, (time.GetUtcNow() - _openedAt).TotalSeconds, _probes);
+        LogClosed(logger, service, (time.GetUtcNow() - _openedAt).TotalSeconds, _probes);
         open.TrySetResult();
         StateChanged?.Invoke(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination down ({ExceptionType}: {Error}); breaker open, consumption paused, messages stay queued; first probe in {ProbeSeconds:F0} s")]
-    static partial void LogOpened(ILogger logger, string exceptionType, string error, double probeSeconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Service} down ({ExceptionType}: {Error}); breaker open, consumption paused, messages stay queued; first probe in {ProbeSeconds:F0} s")]
+    static partial void LogOpened(ILogger logger, string service, string exceptionType, string error, double probeSeconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination still down after {DownSeconds:F0} s ({Error}); next probe in {ProbeSeconds:F0} s")]
-    static partial void LogStillDown(ILogger logger, double downSeconds, string error, double probeSeconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Service} still down after {DownSeconds:F0} s ({Error}); next probe in {ProbeSeconds:F0} s")]
+    static partial void LogStillDown(ILogger logger, string service, double downSeconds, string error, double probeSeconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Destination answers again after {DownSeconds:F0} s ({Probes} probes); breaker closed, consumption resumes")]
-    static partial void LogClosed(ILogger logger, double downSeconds, int probes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Service} answers again after {DownSeconds:F0} s ({Probes} probes); breaker closed, consumption resumes")]
+    static partial void LogClosed(ILogger logger, string service, double downSeconds, int probes);
 }
