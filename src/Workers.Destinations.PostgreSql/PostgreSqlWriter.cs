@@ -42,6 +42,18 @@ static class PostgreSqlWriter
                 $"table \"{table.Name}\" has no column {string.Join(", ", missing.Select(m => $"\"{m}\""))}: it was last migrated by a newer sync");
         }
 
+        // A column whose type changed under the workers (by hand, or by a sync this process never saw) would fail
+        // inside the COPY with the server's own words; say what is wrong instead.
+        var changed = fields.Zip(names)
+            .Where(f => live.DeclaredTypes[f.Second] != PostgreSqlTypeMap.DeclaredType(f.First))
+            .Select(f => $"\"{f.Second}\" is {live.DeclaredTypes[f.Second]} in the table but {PostgreSqlTypeMap.DeclaredType(f.First)} in the batch")
+            .ToList();
+        if (changed.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"table \"{table.Name}\" no longer matches the batch's schema: {string.Join("; ", changed)}. Migrate the table by hand or with migrate_mode: forced, then replay");
+        }
+
         var target = PostgreSqlSql.Quote(table.Name);
         var key = mode == WriteMode.Append ? [] : live.Key;
         long rows;

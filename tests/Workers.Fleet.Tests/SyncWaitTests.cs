@@ -49,6 +49,7 @@ public sealed class SyncWaitTests : IAsyncLifetime
                 Assert.True(sync.Output.Contains($"{_destination}: 11 of 24 messages dead-lettered (1 delete-stale wait for them to be replayed)", StringComparison.Ordinal), sync.Output);
                 Assert.True(sync.Output.Contains($"see `workers dlq list {_destination}`", StringComparison.Ordinal), sync.Output);
                 Assert.True(sync.Output.Contains("migration refused", StringComparison.Ordinal), sync.Output);
+                Assert.True(sync.Output.Contains("\"seq\" is text in the table but bigint in the batch", StringComparison.Ordinal), sync.Output);
                 Assert.True(sync.Output.Contains("test_sub_table", StringComparison.Ordinal), sync.Output);
             }
         }
