@@ -36,4 +36,27 @@ public sealed class SecretsTests
 
         Assert.Equal("turn it on", Secrets.Redact("turn it on"));
     }
+
+    [Fact]
+    public void Redact_APolicyWordFromTheEnvironment_StaysReadable_ASecretBesideItDoesNot()
+    {
+        var mode = "mode-" + Guid.NewGuid().ToString("N");
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var yaml = "kind: destination\nspec:\n  name: d\n  migrate_mode: ${MODE}   # from the deployment\n  spec:\n    connection_string: ${PW}\n";
+
+        EnvExpander.Expand(yaml, name => name == "MODE" ? mode : password, "x.yml");
+
+        Assert.Equal($"migrate_mode: {mode} may not apply", Secrets.Redact($"migrate_mode: {mode} may not apply"));
+        Assert.Equal("cannot connect with ***", Secrets.Redact($"cannot connect with {password}"));
+    }
+
+    [Fact]
+    public void Redact_APolicyFieldWithMoreThanTheVariable_IsStillTreatedAsSecret()
+    {
+        var value = "v-" + Guid.NewGuid().ToString("N");
+
+        EnvExpander.Expand("  path: ${P}/suffix\n", _ => value, "x.yml");
+
+        Assert.Equal("***", Secrets.Redact(value));
+    }
 }
