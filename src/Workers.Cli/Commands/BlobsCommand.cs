@@ -21,11 +21,7 @@ static class BlobsCommand
         var settings = ClaimCheckSettings.FromEnvironment()
             ?? throw new ConfigException($"{ClaimCheckSettings.ConnectionStringVariable} is not set: gc needs the claim-check container ({ClaimCheckSettings.ContainerVariable})");
         var store = new BlobClaimStore(settings, loggers.CreateLogger("Workers.ClaimCheck"));
-        var url = Environment.GetEnvironmentVariable("WORKERS_BROKER_URL");
-        if (string.IsNullOrEmpty(url))
-        {
-            throw new ConfigException("WORKERS_BROKER_URL is not set: gc reads the error queues to keep the blobs their messages reference");
-        }
+        var broker = BrokerSettings.Required("blobs gc");
 
         var config = ConfigLoader.LoadFile(file);
         if (config.Destinations.Count == 0)
@@ -35,7 +31,6 @@ static class BlobsCommand
 
         // The cutoff is fixed before the queues are read: a blob uploaded after it is young, whatever happens next.
         var cutoff = clock.GetUtcNow() - age;
-        var broker = BrokerAddress.Parse(url);
         IReadOnlyList<QueueReferences> queues;
         try
         {

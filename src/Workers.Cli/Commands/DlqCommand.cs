@@ -234,15 +234,10 @@ static class DlqCommand
 
     static async Task<DeadLetterQueue?> ConnectAsync(string destination, CancellationToken cancellationToken)
     {
-        var url = Environment.GetEnvironmentVariable("WORKERS_BROKER_URL");
-        if (string.IsNullOrEmpty(url))
-        {
-            throw new ConfigException("WORKERS_BROKER_URL is not set: `workers dlq` reads the error queues on RabbitMQ (amqp://user:pass@host:5672/vhost)");
-        }
-
+        var broker = BrokerSettings.Required("dlq");
         try
         {
-            return await DeadLetterQueue.ConnectAsync(BrokerAddress.Parse(url), destination, cancellationToken);
+            return await DeadLetterQueue.ConnectAsync(broker, destination, cancellationToken);
         }
         catch (DeadLetterQueueException ex)
         {

@@ -61,15 +61,9 @@ public sealed class DeadLetterQueue : IAsyncDisposable
     {
         // A passive declare of a missing queue closes its channel, so it gets one of its own.
         await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(ErrorQueue, cancellationToken)).MessageCount;
-        }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-        {
-            throw new DeadLetterQueueException(
-                $"there is no queue {ErrorQueue} on this broker: nothing has been dead-lettered for destination '{Destination}' yet, or the name is wrong", ex);
-        }
+        return (await channel.TryDeclarePassiveAsync(ErrorQueue, cancellationToken))?.MessageCount
+            ?? throw new DeadLetterQueueException(
+                $"there is no queue {ErrorQueue} on this broker: nothing has been dead-lettered for destination '{Destination}' yet, or the name is wrong");
     }
 
     /// <summary>Reads the messages the filter selects (headers only) and puts every message back where it was.</summary>

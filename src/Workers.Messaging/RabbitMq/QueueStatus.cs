@@ -1,5 +1,4 @@
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace Workers.Messaging.RabbitMq;
 
@@ -28,15 +27,7 @@ public sealed record QueueStatus(string Destination, uint? Backlog, uint Consume
 
     static async Task<QueueDeclareOk?> PeekAsync(IConnection connection, string queue, CancellationToken cancellationToken)
     {
-        // A channel per question: a passive declare of a missing queue closes its channel.
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        try
-        {
-            return await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
-        }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-        {
-            return null;
-        }
+        return await channel.TryDeclarePassiveAsync(queue, cancellationToken);
     }
 }

@@ -22,17 +22,7 @@ public static class QueuedBlobReferences
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(scan);
         ArgumentNullException.ThrowIfNull(count);
-        var factory = new ConnectionFactory
-        {
-            HostName = broker.Host,
-            Port = broker.Port,
-            VirtualHost = broker.VirtualHost,
-            UserName = broker.Username,
-            Password = broker.Password,
-            ClientProvidedName = "workers-blobs-gc",
-            Ssl = { Enabled = broker.UseTls, ServerName = broker.Host },
-        };
-        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var connection = await broker.ConnectionFactory("workers-blobs-gc").CreateConnectionAsync(cancellationToken);
         var found = new List<QueueReferences>();
         foreach (var queue in scan)
         {
@@ -53,12 +43,7 @@ public static class QueuedBlobReferences
 
         // A channel per queue: asking for a queue that does not exist closes the channel it was asked on.
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        uint count;
-        try
-        {
-            count = (await channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount;
-        }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        if (await channel.TryDeclarePassiveAsync(queue, cancellationToken) is not { MessageCount: var count })
         {
             return new QueueReferences(queue, Exists: false, Messages: 0, Scanned: false, uris);
         }
