@@ -33,7 +33,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     // A container per test class instance, so that gc sees only this test's blobs.
     readonly string _container = "claims-" + Guid.NewGuid().ToString("N")[..12];
     readonly List<DestinationWriter> _writers = [];
-    readonly Observer _observer = new();
+    readonly RecordingObserver _observer = new(TimeSpan.FromSeconds(60));
     BreakerOptions? _breaker = new();
     RabbitMqFleet? _fleet;
 
@@ -523,31 +523,6 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         {
             Messages.Enqueue((destination, message));
             await inner.PublishAsync(destination, message, cancellationToken);
-        }
-    }
-
-    sealed class Observer : IDeliveryObserver
-    {
-        public ConcurrentQueue<ApplyResult> Results { get; } = new();
-
-        public ConcurrentQueue<string> DeadLetters { get; } = new();
-
-        public void Applied(string destination, WireMessage message, ApplyResult result) => Results.Enqueue(result);
-
-        public void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals)
-        {
-        }
-
-        public void DeadLettered(string destination, WireMessage message, string reason, Exception exception) => DeadLetters.Enqueue(reason);
-
-        public async Task WaitFor(Func<Observer, bool> condition)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!condition(this))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"gave up waiting: {Results.Count} applied, {DeadLetters.Count} dead letters ({string.Join("; ", DeadLetters)})");
-                await Task.Delay(20);
-            }
         }
     }
 }

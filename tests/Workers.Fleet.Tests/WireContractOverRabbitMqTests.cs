@@ -19,7 +19,7 @@ public sealed class WireContractOverRabbitMqTests : IAsyncLifetime
 {
     readonly string _directory = Directory.CreateTempSubdirectory("workers-fleet-").FullName;
     readonly string _destination = "fleet" + Guid.NewGuid().ToString("N")[..8];
-    readonly Observer _observer = new();
+    readonly RecordingObserver _observer = new(TimeSpan.FromSeconds(30));
     DestinationWriter _writer = null!;
     RabbitMqFleet _fleet = null!;
 
@@ -123,30 +123,5 @@ public sealed class WireContractOverRabbitMqTests : IAsyncLifetime
         await _fleet.DisposeAsync();
         await _writer.Destination.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
-    }
-
-    sealed class Observer : IDeliveryObserver
-    {
-        public ConcurrentQueue<ApplyResult> Results { get; } = new();
-
-        public ConcurrentQueue<string> DeadLetters { get; } = new();
-
-        public void Applied(string destination, WireMessage message, ApplyResult result) => Results.Enqueue(result);
-
-        public void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals)
-        {
-        }
-
-        public void DeadLettered(string destination, WireMessage message, string reason, Exception exception) => DeadLetters.Enqueue(reason);
-
-        public async Task WaitFor(Func<Observer, bool> condition)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!condition(this))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"gave up waiting: {Results.Count} applied, {DeadLetters.Count} dead letters ({string.Join("; ", DeadLetters)})");
-                await Task.Delay(20);
-            }
-        }
     }
 }
