@@ -58,7 +58,7 @@ static class SyncCommand
             // No outage breaker: an embedded sync must end, so a destination that stays down fails its batches.
             await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions { Breaker = null }, tracker, loggers, cancellationToken))
             {
-                var publisher = new CountingPublisher(fleet, tracker);
+                var publisher = new NotifyingPublisher(fleet, (_, _) => tracker.MessagePublished());
                 var runner = new SyncRunner(publisher, TimeProvider.System, tracker);
                 foreach (var (spec, source) in sources)
                 {
@@ -118,7 +118,7 @@ static class SyncCommand
         await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
         ISyncPublisher publisher = claimCheck ?? (ISyncPublisher)rabbit;
-        var runner = new SyncRunner(waiter is null ? publisher : new ExpectingPublisher(publisher, waiter), TimeProvider.System, progress);
+        var runner = new SyncRunner(waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect), TimeProvider.System, progress);
         foreach (var (spec, source) in sources)
         {
             var sync = await runner.RunSourceAsync(spec, source, cancellationToken);
@@ -170,21 +170,15 @@ static class SyncCommand
 
     static bool IsEmpty<T>(this IReadOnlyCollection<T> items) => items.Count == 0;
 
-    /// <summary>Tells the waiter about each message before it is published, so that no event can arrive first.</summary>
-    sealed class ExpectingPublisher(ISyncPublisher inner, SyncWaiter waiter) : ISyncPublisher
+    /// <summary>
+    /// Tells <paramref name="before"/> about each message before it is published: the embedded tracker counts it, and
+    /// the --wait waiter expects it (before, so that no worker's event about it can arrive first).
+    /// </summary>
+    sealed class NotifyingPublisher(ISyncPublisher inner, Action<string, WireMessage> before) : ISyncPublisher
     {
         public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
         {
-            waiter.Expect(destination, message);
-            await inner.PublishAsync(destination, message, cancellationToken);
-        }
-    }
-
-    sealed class CountingPublisher(ISyncPublisher inner, SyncTracker tracker) : ISyncPublisher
-    {
-        public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
-        {
-            tracker.MessagePublished();
+            before(destination, message);
             await inner.PublishAsync(destination, message, cancellationToken);
         }
     }
