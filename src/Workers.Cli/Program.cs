@@ -44,9 +44,12 @@ var gc = new Command("gc", "Delete old claim-check blobs, except those reference
 gc.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => BlobsCommand.GcAsync(parse.GetValue(gcFile)!, parse.GetValue(olderThan)!, parse.GetValue(dryRun), loggers, Console.Out, TimeProvider.System, Linked(token, terminate.Token))));
 var blobs = new Command("blobs", "Claim-check blobs (large batches in Azure Blob Storage).") { gc };
 
+var destinations = new Command("destinations", "List the built-in destinations with what each supports: write and migrate modes, delete-stale, delete-record, how it applies a batch once.");
+destinations.SetAction((parse, token) => DestinationsCommand.RunAsync(Console.Out));
+
 var dlq = DlqCommand.Create(command => Run(false, command), terminate.Token);
 
-var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, dlq, status, testConnection, blobs };
+var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, dlq, status, testConnection, blobs, destinations };
 root.Options.Add(verbose);
 return await root.Parse(args).InvokeAsync();
 

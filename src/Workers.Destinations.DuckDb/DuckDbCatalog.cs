@@ -1,7 +1,9 @@
 using System.Collections;
+using System.Data.Common;
 using Apache.Arrow.Types;
 using DuckDB.NET.Data;
 using Workers.Core.Schema;
+using Workers.Destinations.Sql;
 
 namespace Workers.Destinations.DuckDb;
 
@@ -11,11 +13,12 @@ static class DuckDbCatalog
     // The current database and schema only: a temporary staging table of the same name is not the table.
     const string Where = "database_name = current_database() AND schema_name = current_schema() AND table_name = $table";
 
-    public static async Task<LiveTable?> ReadAsync(DuckDBConnection connection, string table, CancellationToken cancellationToken)
+    public static async Task<LiveTable?> ReadAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken)
     {
         var columns = new List<(string Name, string Type, bool NotNull)>();
         await using (var command = connection.CreateCommand())
         {
+            command.Transaction = transaction;
             command.CommandText = $"SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE {Where} ORDER BY column_index";
             command.Parameters.Add(new DuckDBParameter("table", table));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -34,6 +37,7 @@ static class DuckDbCatalog
         var unique = new HashSet<string>(StringComparer.Ordinal);
         await using (var command = connection.CreateCommand())
         {
+            command.Transaction = transaction;
             command.CommandText = $"SELECT constraint_type, constraint_column_names FROM duckdb_constraints() WHERE {Where} AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')";
             command.Parameters.Add(new DuckDBParameter("table", table));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);

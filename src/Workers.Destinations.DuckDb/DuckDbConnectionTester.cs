@@ -15,7 +15,7 @@ static class DuckDbConnectionTester
             command.CommandText = "SELECT version()";
             await command.ExecuteScalarAsync(cancellationToken);
         }
-        catch (DuckDBException ex) when (DuckDbDestination.IsLockedByAnotherProcess(ex))
+        catch (DuckDBException ex) when (DuckDbDialect.IsLockedByAnotherProcess(ex))
         {
             throw new DestinationConnectionException("FILE_LOCKED",
                 $"the DuckDB database {db.Path} is open in another process: DuckDB allows one writing process per file, so run one worker for a duckdb destination ({ex.Message})", ex);

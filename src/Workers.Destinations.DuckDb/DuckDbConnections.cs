@@ -42,7 +42,7 @@ sealed class DuckDbConnections(string path) : IAsyncDisposable
     }
 
     /// <summary>Serialises this process's writes to the file; dispose the result to release.</summary>
-    public async Task<IDisposable> LockWritesAsync(CancellationToken cancellationToken)
+    public async Task<IDisposable?> LockWritesAsync(CancellationToken cancellationToken)
     {
         var semaphore = WriteLocks.GetOrAdd(_fullPath, _ => new SemaphoreSlim(1, 1));
         await semaphore.WaitAsync(cancellationToken);
@@ -69,23 +69,6 @@ sealed class DuckDbConnections(string path) : IAsyncDisposable
             try
             {
                 await anchor.OpenAsync(cancellationToken);
-                using (await LockWritesAsync(cancellationToken))
-                {
-                    await ExecuteAsync(anchor, $"""
-                        CREATE TABLE IF NOT EXISTS {DuckDbSql.TablesTable} (
-                            table_name VARCHAR PRIMARY KEY,
-                            sync_time TIMESTAMP NOT NULL,
-                            sync_id UUID NOT NULL);
-                        CREATE TABLE IF NOT EXISTS {DuckDbSql.BatchesTable} (
-                            batch_id UUID PRIMARY KEY,
-                            table_name VARCHAR NOT NULL,
-                            sync_id UUID NOT NULL,
-                            source_name VARCHAR NOT NULL,
-                            sync_time TIMESTAMP NOT NULL,
-                            rows BIGINT NOT NULL,
-                            applied_at TIMESTAMP NOT NULL);
-                        """, cancellationToken);
-                }
             }
             catch
             {
@@ -99,13 +82,6 @@ sealed class DuckDbConnections(string path) : IAsyncDisposable
         {
             _prepare.Release();
         }
-    }
-
-    public static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,16 +1,17 @@
-using Workers.Core.Config;
 using Workers.Core.Destinations;
+using Workers.Destinations.Sql;
 
 namespace Workers.Destinations.DuckDb;
 
-/// <summary>The <c>duckdb</c> destination: its spec bound and validated, then the destination.</summary>
-public sealed class DuckDbDestinationFactory : IDestinationFactory
+/// <summary>The <c>duckdb</c> destination: the SQL layer over the DuckDB dialect.</summary>
+public sealed class DuckDbDestinationFactory : DestinationFactory<DuckDbSpec>
 {
-    public string Path => "duckdb";
+    public override string Path => "duckdb";
 
-    public IDestination Create(DestinationSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        return new DuckDbDestination(SpecBinder.BindValid<DuckDbSpec>(spec.Spec, spec.Location, options => options.Validate()));
-    }
+    public override DestinationCapabilities Capabilities => SqlDestination.Capabilities;
+
+    protected override IEnumerable<string> Validate(DuckDbSpec spec) => spec.Validate();
+
+    protected override IDestination Create(DuckDbSpec spec, DestinationContext context) =>
+        new SqlDestination(new DuckDbDialect(spec), new SqlDestinationOptions(spec.LedgerRetention));
 }

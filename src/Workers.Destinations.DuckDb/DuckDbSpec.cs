@@ -14,8 +14,19 @@ public sealed class DuckDbSpec
     /// <summary>Accepted for compatibility with CloudQuery's spec; logging is configured for the whole process.</summary>
     public bool Debug { get; set; }
 
+    /// <summary>
+    /// Also forget the ledger rows of a sync whose last batch was applied longer ago than this (zero: only when a
+    /// later sync's delete-stale makes them irrelevant). A batch of such a sync replayed later is applied again.
+    /// </summary>
+    public TimeSpan LedgerRetention { get; set; }
+
     public IEnumerable<string> Validate()
     {
+        if (LedgerRetention < TimeSpan.Zero)
+        {
+            yield return $"ledger_retention: must not be negative, got {LedgerRetention}";
+        }
+
         if (string.IsNullOrWhiteSpace(ConnectionString))
         {
             yield return "connection_string: required, the path of the database file";

@@ -7,14 +7,16 @@ using Workers.Destinations.Files.Stores;
 namespace Workers.Destinations.Files;
 
 /// <summary>The <c>azblob</c> destination: blobs in one Azure Blob Storage container (Azurite locally).</summary>
-public sealed class AzureBlobDestinationFactory : IDestinationFactory
+public sealed class AzureBlobDestinationFactory : DestinationFactory<AzureBlobSpec>
 {
-    public string Path => "azblob";
+    public override string Path => "azblob";
 
-    public IDestination Create(DestinationSpec spec)
+    public override DestinationCapabilities Capabilities => FileCapabilities.Value;
+
+    protected override IEnumerable<string> Validate(AzureBlobSpec spec) => spec.Validate();
+
+    protected override IDestination Create(AzureBlobSpec options, DestinationContext context)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        var options = SpecBinder.BindValid<AzureBlobSpec>(spec.Spec, spec.Location, o => o.Validate());
         if (Environment.GetEnvironmentVariable(AzureBlobSpec.AccountKeyVariable) is { Length: > 0 } key)
         {
             Secrets.Register(key);
@@ -32,7 +34,7 @@ public sealed class AzureBlobDestinationFactory : IDestinationFactory
         catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
             // The message would quote the connection string, secret included: name the field only.
-            throw new ConfigException($"{spec.Location}: spec.spec.connection_string: not a valid Azure Storage connection string (or the account key is not base64)", ex);
+            throw new ConfigException($"{context.Location}: spec.spec.connection_string: not a valid Azure Storage connection string (or the account key is not base64)", ex);
         }
 
         var keys = options.Template.Text.TrimStart('/');

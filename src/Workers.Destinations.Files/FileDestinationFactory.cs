@@ -5,23 +5,25 @@ using Workers.Destinations.Files.Stores;
 namespace Workers.Destinations.Files;
 
 /// <summary>The <c>file</c> destination: files under a local directory.</summary>
-public sealed class FileDestinationFactory : IDestinationFactory
+public sealed class FileDestinationFactory : DestinationFactory<FileSpec>
 {
-    public string Path => "file";
+    public override string Path => "file";
 
-    public IDestination Create(DestinationSpec spec)
+    public override DestinationCapabilities Capabilities => FileCapabilities.Value;
+
+    protected override IEnumerable<string> Validate(FileSpec spec) => spec.Validate();
+
+    protected override IDestination Create(FileSpec spec, DestinationContext context)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        var options = SpecBinder.BindValid<FileSpec>(spec.Spec, spec.Location, o => o.Validate());
-        var (root, keys) = options.Template.SplitRoot();
-        return new FileDestination(new LocalDirectoryStore(root), keys, FileDestination.FormatOf(options), options.ParsedCompression);
+        var (root, keys) = spec.Template.SplitRoot();
+        return new FileDestination(new LocalDirectoryStore(root), keys, FileDestination.FormatOf(spec), spec.ParsedCompression);
     }
 
     /// <summary>The directory the files go under (the path before its first placeholder), for telling the user where to look.</summary>
     public static string Directory(DestinationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var options = SpecBinder.BindValid<FileSpec>(spec.Spec, spec.Location, o => o.Validate());
+        var options = new FileDestinationFactory().Bind(spec);
         return System.IO.Path.GetFullPath(options.Template.SplitRoot().Root);
     }
 }

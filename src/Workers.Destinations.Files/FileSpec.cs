@@ -1,5 +1,3 @@
-using Workers.Core.Config;
-using YamlDotNet.RepresentationModel;
 
 namespace Workers.Destinations.Files;
 
@@ -18,7 +16,7 @@ public class FileSpec
     public string Format { get; set; } = "";
 
     /// <summary>csv: <c>delimiter</c>, <c>skip_header</c>. json and parquet: none.</summary>
-    public YamlMappingNode? FormatSpec { get; set; }
+    public FileFormatSpec? FormatSpec { get; set; }
 
     /// <summary>Empty (none) or <c>gzip</c>; parquet compresses inside the file (Snappy) and takes none.</summary>
     public string Compression { get; set; } = "";
@@ -121,9 +119,10 @@ public class FileSpec
             yield break;
         }
 
+        var given = FormatSpec.Given().ToList();
         if (ParsedFormat != FileFormat.Csv)
         {
-            foreach (var key in FormatSpec.Children.Keys)
+            foreach (var key in given)
             {
                 yield return $"format_spec.{key}: unknown field ({Format} takes no format_spec)";
             }
@@ -131,25 +130,8 @@ public class FileSpec
             yield break;
         }
 
-        CsvOptions? csv = null;
-        string? error = null;
-        try
-        {
-            csv = SpecBinder.Bind<CsvOptions>(FormatSpec, "format_spec");
-        }
-        catch (ConfigException ex)
-        {
-            // SpecBinder names the field as "spec.spec.x"; it sits one level deeper here.
-            error = "format_spec." + ex.Message.Replace("format_spec: spec.spec.", "", StringComparison.Ordinal);
-        }
-
-        if (error is not null)
-        {
-            yield return error;
-            yield break;
-        }
-
-        if (csv!.Delimiter.Length != 1 || csv.Delimiter[0] is '"' or '\r' or '\n')
+        var csv = new CsvOptions { Delimiter = FormatSpec.Delimiter ?? ",", SkipHeader = FormatSpec.SkipHeader ?? false };
+        if (csv.Delimiter.Length != 1 || csv.Delimiter[0] is '"' or '\r' or '\n')
         {
             yield return $"format_spec.delimiter: must be one character other than a quote or line break, got '{csv.Delimiter}'";
             yield break;

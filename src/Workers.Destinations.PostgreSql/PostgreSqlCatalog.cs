@@ -1,6 +1,8 @@
+using System.Data.Common;
 using Apache.Arrow.Types;
 using Npgsql;
 using Workers.Core.Schema;
+using Workers.Destinations.Sql;
 
 namespace Workers.Destinations.PostgreSql;
 
@@ -27,11 +29,11 @@ static class PostgreSqlCatalog
         ORDER BY a.attnum
         """;
 
-    public static async Task<LiveTable?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string table, CancellationToken cancellationToken)
+    public static async Task<LiveTable?> ReadAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken)
     {
         var columns = new List<(string Name, string Type, bool NotNull, int KeyOrder, string? Unique)>();
         string? keyConstraint = null;
-        await using (var command = new NpgsqlCommand(Sql, connection, transaction))
+        await using (var command = new NpgsqlCommand(Sql, (NpgsqlConnection)connection, (NpgsqlTransaction?)transaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = PostgreSqlSql.Truncate(table) });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);

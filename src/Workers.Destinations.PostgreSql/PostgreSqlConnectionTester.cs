@@ -7,12 +7,12 @@ namespace Workers.Destinations.PostgreSql;
 /// <summary>Connects and checks the schema, with a verdict code as CloudQuery's connection tester gives.</summary>
 static class PostgreSqlConnectionTester
 {
-    public static async Task TestAsync(PostgreSqlConnections db, CancellationToken cancellationToken)
+    public static async Task TestAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         NpgsqlConnection connection;
         try
         {
-            connection = await db.DataSource.OpenConnectionAsync(cancellationToken);
+            connection = await dataSource.OpenConnectionAsync(cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidPassword || ex.SqlState == PostgresErrorCodes.InvalidAuthorizationSpecification)
         {
@@ -39,13 +39,13 @@ static class PostgreSqlConnectionTester
             if (reader.IsDBNull(0) || reader.GetInt64(1) == 0)
             {
                 throw new DestinationConnectionException("UNKNOWN_SCHEMA",
-                    $"no schema of the search_path exists (search_path: {SearchPath(db)})");
+                    $"no schema of the search_path exists (search_path: {SearchPath(dataSource)})");
             }
         }
     }
 
-    static string SearchPath(PostgreSqlConnections db) =>
-        new NpgsqlConnectionStringBuilder(db.DataSource.ConnectionString).SearchPath ?? "\"$user\", public";
+    static string SearchPath(NpgsqlDataSource dataSource) =>
+        new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).SearchPath ?? "\"$user\", public";
 
     static SocketError? FindSocketError(Exception? exception)
     {

@@ -1,16 +1,17 @@
-using Workers.Core.Config;
 using Workers.Core.Destinations;
+using Workers.Destinations.Sql;
 
 namespace Workers.Destinations.PostgreSql;
 
-/// <summary>The <c>postgresql</c> destination: its spec bound and validated, then the destination.</summary>
-public sealed class PostgreSqlDestinationFactory : IDestinationFactory
+/// <summary>The <c>postgresql</c> destination: the SQL layer over the PostgreSQL dialect.</summary>
+public sealed class PostgreSqlDestinationFactory : DestinationFactory<PostgreSqlSpec>
 {
-    public string Path => "postgresql";
+    public override string Path => "postgresql";
 
-    public IDestination Create(DestinationSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        return new PostgreSqlDestination(SpecBinder.BindValid<PostgreSqlSpec>(spec.Spec, spec.Location, options => options.Validate()));
-    }
+    public override DestinationCapabilities Capabilities => SqlDestination.Capabilities;
+
+    protected override IEnumerable<string> Validate(PostgreSqlSpec spec) => spec.Validate();
+
+    protected override IDestination Create(PostgreSqlSpec spec, DestinationContext context) =>
+        new SqlDestination(new PostgreSqlDialect(spec), new SqlDestinationOptions(spec.LedgerRetention));
 }

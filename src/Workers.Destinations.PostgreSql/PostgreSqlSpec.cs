@@ -16,8 +16,19 @@ public sealed class PostgreSqlSpec
     /// <summary>An index on (_cq_source_name, _cq_sync_time) so delete-stale does not scan; on by default here.</summary>
     public bool CreatePerformanceIndexes { get; set; } = true;
 
+    /// <summary>
+    /// Also forget the ledger rows of a sync whose last batch was applied longer ago than this (zero: only when a
+    /// later sync's delete-stale makes them irrelevant). A batch of such a sync replayed later is applied again.
+    /// </summary>
+    public TimeSpan LedgerRetention { get; set; }
+
     public IEnumerable<string> Validate()
     {
+        if (LedgerRetention < TimeSpan.Zero)
+        {
+            yield return $"ledger_retention: must not be negative, got {LedgerRetention}";
+        }
+
         if (string.IsNullOrWhiteSpace(ConnectionString))
         {
             yield return "connection_string: required, an Npgsql connection string (Host=...;Database=...;Username=...)";

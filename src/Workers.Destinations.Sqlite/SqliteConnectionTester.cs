@@ -6,7 +6,7 @@ namespace Workers.Destinations.Sqlite;
 /// <summary>Opens (or creates) the database file and writes to it, with a verdict that says what is wrong.</summary>
 static class SqliteConnectionTester
 {
-    public static async Task TestAsync(SqliteConnections db, CancellationToken cancellationToken)
+    public static async Task TestAsync(SqliteDialect db, CancellationToken cancellationToken)
     {
         try
         {

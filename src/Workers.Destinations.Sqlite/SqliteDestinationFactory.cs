@@ -1,16 +1,17 @@
-using Workers.Core.Config;
 using Workers.Core.Destinations;
+using Workers.Destinations.Sql;
 
 namespace Workers.Destinations.Sqlite;
 
-/// <summary>The <c>sqlite</c> destination: its spec bound and validated, then the destination.</summary>
-public sealed class SqliteDestinationFactory : IDestinationFactory
+/// <summary>The <c>sqlite</c> destination: the SQL layer over the SQLite dialect.</summary>
+public sealed class SqliteDestinationFactory : DestinationFactory<SqliteSpec>
 {
-    public string Path => "sqlite";
+    public override string Path => "sqlite";
 
-    public IDestination Create(DestinationSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        return new SqliteDestination(SpecBinder.BindValid<SqliteSpec>(spec.Spec, spec.Location, options => options.Validate()));
-    }
+    public override DestinationCapabilities Capabilities => SqlDestination.Capabilities;
+
+    protected override IEnumerable<string> Validate(SqliteSpec spec) => spec.Validate();
+
+    protected override IDestination Create(SqliteSpec spec, DestinationContext context) =>
+        new SqlDestination(new SqliteDialect(spec), new SqlDestinationOptions(spec.LedgerRetention));
 }

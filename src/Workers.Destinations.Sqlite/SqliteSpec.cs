@@ -13,8 +13,19 @@ public sealed class SqliteSpec
 
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Also forget the ledger rows of a sync whose last batch was applied longer ago than this (zero: only when a
+    /// later sync's delete-stale makes them irrelevant). A batch of such a sync replayed later is applied again.
+    /// </summary>
+    public TimeSpan LedgerRetention { get; set; }
+
     public IEnumerable<string> Validate()
     {
+        if (LedgerRetention < TimeSpan.Zero)
+        {
+            yield return $"ledger_retention: must not be negative, got {LedgerRetention}";
+        }
+
         if (string.IsNullOrWhiteSpace(ConnectionString))
         {
             yield return "connection_string: required, the path of the database file";

@@ -42,7 +42,7 @@ static partial class RunCommand
             throw new ConfigException($"{file}: declares no destination to work for");
         }
 
-        var writers = config.Destinations.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
+        var writers = config.Destinations.Select(DestinationCatalog.CreateWriter).ToList();
         var logger = loggers.CreateLogger("Workers.Run");
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck")) : null;
         var options = new WorkerOptions { ConcurrentMessages = concurrency, StopBound = stopBound, ClaimCheck = claimCheck };

@@ -45,7 +45,7 @@ static class SyncCommand
         }
 
         var used = config.Destinations.Where(d => config.Sources.Any(s => s.Destinations.Contains(d.Name))).ToList();
-        var writers = used.Select(spec => new DestinationWriter(spec, DestinationCatalog.Create(spec))).ToList();
+        var writers = used.Select(DestinationCatalog.CreateWriter).ToList();
         try
         {
             var tracker = new SyncTracker();

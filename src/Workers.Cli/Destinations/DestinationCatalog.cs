@@ -15,12 +15,25 @@ static class DestinationCatalog
         new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory(),
     ];
 
-    public static IDestination Create(DestinationSpec spec)
+    /// <summary>Every built-in destination, in the order <c>workers destinations</c> lists them.</summary>
+    public static IReadOnlyList<IDestinationFactory> All => Factories;
+
+    public static IDestination Create(DestinationSpec spec) => Find(spec).Create(spec);
+
+    /// <summary>
+    /// The destination with its write semantics, the policy checked against what it supports: a mode it cannot
+    /// honour stops the start (naming both); a write_mode left out becomes its own default.
+    /// </summary>
+    public static DestinationWriter CreateWriter(DestinationSpec spec)
     {
-        var factory = Factories.FirstOrDefault(f => f.Path == spec.Path)
-            ?? throw new ConfigException($"{spec.Location}: spec.path: unknown destination '{spec.Path}' (built in: {string.Join(", ", Factories.Select(f => f.Path))})");
-        return factory.Create(spec);
+        var factory = Find(spec);
+        var effective = factory.Capabilities.Check(spec);
+        return new DestinationWriter(effective, factory.Create(effective));
     }
+
+    static IDestinationFactory Find(DestinationSpec spec) =>
+        Factories.FirstOrDefault(f => f.Path == spec.Path)
+        ?? throw new ConfigException($"{spec.Location}: spec.path: unknown destination '{spec.Path}' (built in: {string.Join(", ", Factories.Select(f => f.Path))})");
 
     /// <summary>A line that tells the user where the data went and how to look, when we can say.</summary>
     public static string? WhereToLook(DestinationSpec spec)
@@ -36,7 +49,7 @@ static class DestinationCatalog
             return null;
         }
 
-        var file = Path.GetFullPath(SpecBinder.Bind<SqliteSpec>(spec.Spec, spec.Location).ConnectionString);
+        var file = Path.GetFullPath(new SqliteDestinationFactory().Bind(spec).ConnectionString);
         return $"{spec.Name}: SQLite database {file}\n    look inside: sqlite3 {file} \".tables\" \"SELECT count(*) FROM test_some_table\"   (apt-get install sqlite3)";
     }
 }

@@ -125,7 +125,10 @@ public static class ConfigLoader
             Enumerated(spec, "migrate_mode", where, MigrateMode.Safe),
             Enumerated(spec, "pk_mode", where, PkMode.Default),
             NestedSpec(spec, where),
-            where);
+            where)
+        {
+            WriteModeGiven = OptionalScalar(spec, "write_mode", where) is not null,
+        };
     }
 
     static string RequiredName(YamlMappingNode spec, string where)

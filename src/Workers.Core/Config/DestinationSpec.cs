@@ -13,6 +13,12 @@ public sealed record DestinationSpec(
     YamlMappingNode Spec,
     string Location)
 {
+    /// <summary>
+    /// False when the configuration left <c>write_mode</c> out: the destination may then run its own default
+    /// (see <see cref="Destinations.DestinationCapabilities.Check"/>) instead of refusing the start.
+    /// </summary>
+    public bool WriteModeGiven { get; init; } = true;
+
     /// <summary>The queue its workers consume.</summary>
     public string QueueName => "workers." + Name;
 }

@@ -8,7 +8,8 @@ namespace Workers.Core.Config;
 /// <summary>
 /// Binds a plugin's nested <c>spec</c> mapping to an options class by snake_case names, with errors that name
 /// the field ("spec.batch_size: must be an integer, got 'ten'") and refuse unknown fields, as CloudQuery does.
-/// Supports string, bool, int, long, double, TimeSpan ("20s", "1m30s", "500ms"), enums (kebab-case), string lists and nested mappings (left to their owner to bind).
+/// Supports string, bool, int, long, double, TimeSpan ("20s", "1m30s", "500ms"), enums (kebab-case), string lists,
+/// nested options classes (bound the same way) and raw nested mappings (left to their owner to bind).
 /// </summary>
 public static class SpecBinder
 {
@@ -16,12 +17,19 @@ public static class SpecBinder
         where T : new()
     {
         var target = new T();
-        if (spec is null)
+        if (spec is not null)
         {
-            return target;
+            BindInto(target, spec, $"{location}: spec.spec.");
         }
 
-        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        return target;
+    }
+
+    // Fills target's properties from the mapping; a nested options class (format_spec) is bound the same way,
+    // its fields named under its key.
+    static void BindInto(object target, YamlMappingNode spec, string prefix)
+    {
+        var properties = target.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite)
             .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
 
@@ -30,14 +38,16 @@ public static class SpecBinder
             var key = ((YamlScalarNode)keyNode).Value ?? "";
             if (!properties.TryGetValue(key, out var property))
             {
-                throw new ConfigException($"{location}: spec.spec.{key}: unknown field (known: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})");
+                throw new ConfigException($"{prefix}{key}: unknown field (known: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})");
             }
 
-            property.SetValue(target, Convert(valueNode, property.PropertyType, $"{location}: spec.spec.{key}"));
+            property.SetValue(target, Convert(valueNode, property.PropertyType, $"{prefix}{key}"));
         }
-
-        return target;
     }
+
+    static bool IsOptionsClass(Type type) =>
+        type.IsClass && type != typeof(string) && !type.IsAbstract && type.GetConstructor(Type.EmptyTypes) is not null
+        && !typeof(System.Collections.IEnumerable).IsAssignableFrom(type);
 
     /// <summary>Binds, then runs the options' own checks; the first complaint becomes the error, naming its field.</summary>
     public static T BindValid<T>(YamlMappingNode? spec, string location, Func<T, IEnumerable<string>> validate)
@@ -132,6 +142,18 @@ public static class SpecBinder
         {
             // A nested options object (e.g. format_spec): its owner binds it with its own type.
             return node as YamlMappingNode ?? throw new ConfigException($"{where}: must be a mapping");
+        }
+
+        if (IsOptionsClass(type))
+        {
+            if (node is YamlScalarNode { Value: null or "" })
+            {
+                return null;
+            }
+
+            var nested = Activator.CreateInstance(type)!;
+            BindInto(nested, node as YamlMappingNode ?? throw new ConfigException($"{where}: must be a mapping"), where + ".");
+            return nested;
         }
 
         var text = Scalar(node, where);

@@ -38,9 +38,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
                 var table = Effective(insert.Schema);
                 await MigrateOnceAsync(table, insert.Sync, cancellationToken);
 
-                var written = await destination.WriteAsync(table, spec.WriteMode, insert, cancellationToken);
-                return new ApplyResult(message.Kind, message.Table, written.Duplicate ? 0 : written.Rows,
-                    written.Duplicate ? $"batch {insert.BatchId} already applied: nothing written" : $"wrote {written.Rows} rows");
+                return Result(insert, await destination.WriteAsync(table, spec.WriteMode, insert, cancellationToken));
             }
 
             case DeleteStaleMessage deleteStale when spec.WriteMode != WriteMode.OverwriteDeleteStale:
@@ -59,6 +57,41 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
                 throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message));
         }
     }
+
+    /// <summary>
+    /// Applies several insert messages of one table together (<see cref="IDestination.WriteGroupAsync"/>): each
+    /// schema of the group is migrated first, then the group is written in one go; a batch already applied is
+    /// skipped alone. One result per message, in order.
+    /// </summary>
+    public async Task<IReadOnlyList<ApplyResult>> ApplyGroupAsync(IReadOnlyList<InsertMessage> inserts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inserts);
+        if (inserts.Count == 0)
+        {
+            return [];
+        }
+
+        var name = inserts[0].Table;
+        if (inserts.Any(i => i.Table != name))
+        {
+            throw new ArgumentException("a group holds insert messages of one table", nameof(inserts));
+        }
+
+        TableSchema? table = null;
+        foreach (var insert in inserts)
+        {
+            table = Effective(insert.Schema);
+            await MigrateOnceAsync(table, insert.Sync, cancellationToken);
+        }
+
+        // The last message's schema is the newest the group migrated to; each message still writes its own columns.
+        var written = await destination.WriteGroupAsync(table!, spec.WriteMode, inserts, cancellationToken);
+        return inserts.Zip(written, (insert, result) => Result(insert, result)).ToList();
+    }
+
+    static ApplyResult Result(InsertMessage insert, WriteResult written) =>
+        new(insert.Kind, insert.Table, written.Duplicate ? 0 : written.Rows,
+            written.Duplicate ? $"batch {insert.BatchId} already applied: nothing written" : $"wrote {written.Rows} rows");
 
     /// <summary>
     /// The lazy migration before the first insert of a schema this process has not seen. Concurrent inserts of that

@@ -17,8 +17,29 @@ public interface IDestination : IAsyncDisposable
     /// </summary>
     Task<MigrationResult> MigrateAsync(TableSchema table, MigrateMode mode, SyncInfo sync, CancellationToken cancellationToken);
 
-    /// <summary>Writes the rows and records the batch id in one transaction; a known batch id writes nothing.</summary>
+    /// <summary>
+    /// Writes the rows of a batch id at most once: a batch id already applied writes nothing and answers
+    /// <see cref="WriteResult.Duplicate"/>. How a destination keeps that promise is its
+    /// <see cref="DestinationCapabilities.Redelivery"/> (a ledger in the transaction, objects named after the batch, ...).
+    /// </summary>
     Task<WriteResult> WriteAsync(TableSchema table, WriteMode mode, InsertMessage insert, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes several insert messages of <paramref name="table"/>, in order, each batch id at most once, one result
+    /// per message. A transactional destination applies the whole group in one transaction, skipping one by one the
+    /// batch ids already applied; if it fails, none of the group is applied. The default writes them one by one.
+    /// </summary>
+    async Task<IReadOnlyList<WriteResult>> WriteGroupAsync(TableSchema table, WriteMode mode, IReadOnlyList<InsertMessage> inserts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inserts);
+        var results = new List<WriteResult>(inserts.Count);
+        foreach (var insert in inserts)
+        {
+            results.Add(await WriteAsync(table, mode, insert, cancellationToken));
+        }
+
+        return results;
+    }
 
     /// <summary>
     /// Deletes rows of the sync's source older than its sync time, once all the sync's batches for the table are

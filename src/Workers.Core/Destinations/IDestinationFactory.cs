@@ -2,11 +2,20 @@ using Workers.Core.Config;
 
 namespace Workers.Core.Destinations;
 
-/// <summary>Builds one kind of destination (its <c>path</c>, e.g. <c>sqlite</c>) from its spec.</summary>
+/// <summary>
+/// Builds one kind of destination (its <c>path</c>, e.g. <c>sqlite</c>). Implement it through
+/// <see cref="DestinationFactory{TSpec}"/>, which binds the YAML spec to a typed options class, so that no
+/// destination sees YAML.
+/// </summary>
 public interface IDestinationFactory
 {
     string Path { get; }
 
-    /// <summary>Binds and validates the plugin spec; throws <see cref="ConfigException"/> naming the field.</summary>
+    DestinationCapabilities Capabilities { get; }
+
+    /// <summary>
+    /// Checks the policy against <see cref="Capabilities"/>, binds and validates the plugin spec; throws
+    /// <see cref="ConfigException"/> naming the field. Pass the spec <see cref="DestinationCapabilities.Check"/> returned.
+    /// </summary>
     IDestination Create(DestinationSpec spec);
 }

@@ -1,16 +1,17 @@
 using Workers.Core.Schema;
 
-namespace Workers.Destinations.DuckDb;
+namespace Workers.Destinations.Sql;
 
 /// <summary>Reads a table back in insertion order, values in <see cref="ArrowValues"/>' storage form.</summary>
-static class DuckDbReader
+static class SqlReader
 {
-    public static async Task<IReadOnlyList<object?[]>> ReadAsync(DuckDbConnections db, TableSchema table, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<object?[]>> ReadAsync(SqlDialect dialect, SqlBookkeeping bookkeeping, TableSchema table, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var connection = await bookkeeping.OpenAsync(cancellationToken);
         var fields = table.Columns.Select(c => c.ToField()).ToList();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {string.Join(", ", fields.Select(f => DuckDbTypeMap.Readable(f, DuckDbSql.Quote(f.Name))))} FROM {DuckDbSql.Quote(table.Name)} ORDER BY rowid";
+        var order = dialect.InsertionOrder is { } column ? $" ORDER BY {column}" : "";
+        await using var command = SqlCommands.Create(connection, null,
+            $"SELECT {string.Join(", ", fields.Select(f => dialect.SelectExpression(f, dialect.Quote(f.Name))))} FROM {dialect.Quote(table.Name)}{order}");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<object?[]>();
         while (await reader.ReadAsync(cancellationToken))
@@ -21,8 +22,8 @@ static class DuckDbReader
                 object? value = null;
                 try
                 {
-                    value = reader.IsDBNull(i) ? null : reader.GetValue(i);
-                    row[i] = DuckDbTypeMap.FromDb(fields[i], value);
+                    value = reader.IsDBNull(i) ? null : dialect.ReadValue(reader, i, fields[i]);
+                    row[i] = dialect.FromDb(fields[i], value);
                 }
                 catch (Exception ex) when (ex is FormatException or InvalidOperationException or InvalidCastException or KeyNotFoundException or System.Text.Json.JsonException)
                 {

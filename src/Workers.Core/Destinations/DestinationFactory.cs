@@ -1,0 +1,35 @@
+using Workers.Core.Config;
+
+namespace Workers.Core.Destinations;
+
+/// <summary>
+/// The usual factory: <typeparamref name="TSpec"/> is the destination's options class, bound by
+/// <see cref="SpecBinder"/> from snake_case keys and checked by <see cref="Validate"/> before
+/// <see cref="Create(TSpec, DestinationContext)"/> sees it.
+/// </summary>
+public abstract class DestinationFactory<TSpec> : IDestinationFactory
+    where TSpec : new()
+{
+    public abstract string Path { get; }
+
+    public abstract DestinationCapabilities Capabilities { get; }
+
+    public IDestination Create(DestinationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Capabilities.Check(spec);
+        return Create(Bind(spec), new DestinationContext(spec.Name, spec.Location));
+    }
+
+    /// <summary>The bound and validated options of <paramref name="spec"/>.</summary>
+    public TSpec Bind(DestinationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return SpecBinder.BindValid<TSpec>(spec.Spec, spec.Location, Validate);
+    }
+
+    /// <summary>The options' own checks, each complaint starting with the field it is about.</summary>
+    protected virtual IEnumerable<string> Validate(TSpec spec) => [];
+
+    protected abstract IDestination Create(TSpec spec, DestinationContext context);
+}

@@ -1,0 +1,16 @@
+using Workers.Core.Config;
+using Workers.Core.Destinations;
+
+namespace Workers.Destinations.Files;
+
+/// <summary>What the file family supports: append only, as CloudQuery's file destinations.</summary>
+static class FileCapabilities
+{
+    public static DestinationCapabilities Value { get; } = new(
+        [WriteMode.Append],
+        [MigrateMode.Safe, MigrateMode.Forced],
+        DeleteStale: false,
+        DeleteRecord: false,
+        RedeliveryGuard.BatchNamedObjects,
+        "each batch becomes one object named after its batch id; a redelivery finds the object there and writes nothing");
+}

@@ -1,0 +1,124 @@
+using System.Data.Common;
+using System.Globalization;
+using Workers.Core.Contract;
+
+namespace Workers.Destinations.Sql;
+
+/// <summary>
+/// The batch ledger, one protocol for every dialect: claim the batch id first, inside the data transaction, by
+/// an insert that does nothing when the id is there. A concurrent writer of the same batch waits on the key (or
+/// on the database's write lock) until the first transaction ends, then finds it: two deliveries never both
+/// write, whatever the dialect's locking. The same insert refuses a batch of a sync that a later sync's
+/// delete-stale has superseded (<see cref="HelperTables.Retention"/>), whose ledger rows may be pruned.
+/// </summary>
+static class SqlLedger
+{
+    public static Task<SqlClaimResult> ClaimAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, InsertMessage insert, DateTime now, CancellationToken cancellationToken)
+    {
+        string P(string name) => dialect.Placeholder(name);
+        var select = $"SELECT {P("id")}, {P("table")}, {P("sync")}, {P("source")}, {P("time")}, {P("rows")}, {P("at")} " +
+                     $"WHERE NOT EXISTS (SELECT 1 FROM {HelperTables.Retention} WHERE table_name = {P("table")} AND source_name = {P("source")} AND before_us > {P("time_us")})";
+        var sql = dialect.InsertOrIgnoreSql(HelperTables.Batches, "batch_id, table_name, sync_id, source_name, sync_time, rows, applied_at", select, "batch_id");
+        var migratedBy = $"SELECT sync_id FROM {HelperTables.Tables} WHERE table_name = {P("table")}";
+        return dialect.ClaimAsync(new SqlClaim(connection, transaction, sql, migratedBy, command =>
+        {
+            // Only the parameters the command's text uses: some drivers refuse unused ones.
+            Bind(command, "id", () => dialect.IdValue(insert.BatchId));
+            Bind(command, "table", () => table);
+            Bind(command, "sync", () => dialect.IdValue(insert.Sync.SyncId));
+            Bind(command, "source", () => insert.Sync.SourceName);
+            Bind(command, "time_us", () => SyncTimes.ToUnixMicros(insert.Sync.SyncTime));
+            Bind(command, "time", () => dialect.TimeValue(insert.Sync.SyncTime));
+            Bind(command, "rows", () => insert.Rows);
+            Bind(command, "at", () => dialect.TimeValue(now));
+        }), cancellationToken);
+
+        void Bind(DbCommand command, string name, Func<object> value)
+        {
+            if (UsesParameter(command.CommandText, P(name)))
+            {
+                command.With(dialect, name, value());
+            }
+        }
+    }
+
+    static bool UsesParameter(string sql, string placeholder)
+    {
+        for (var at = sql.IndexOf(placeholder, StringComparison.Ordinal); at >= 0; at = sql.IndexOf(placeholder, at + 1, StringComparison.Ordinal))
+        {
+            var end = at + placeholder.Length;
+            if (end == sql.Length || !(char.IsLetterOrDigit(sql[end]) || sql[end] == '_'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static async Task<int> CountAsync(SqlDialect dialect, DbConnection connection, DbTransaction? transaction, string table, Guid syncId, CancellationToken cancellationToken)
+    {
+        await using var command = SqlCommands.Create(connection, transaction,
+                $"SELECT count(*) FROM {HelperTables.Batches} WHERE table_name = {dialect.Placeholder("table")} AND sync_id = {dialect.Placeholder("sync")}")
+            .With(dialect, "table", table)
+            .With(dialect, "sync", dialect.IdValue(syncId));
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The syncs of the table in the ledger (of one source, or all), with their sync time and the time their last batch was applied.</summary>
+    public static async Task<List<(object SyncId, long SyncTicks, long LastAppliedTicks)>> SyncsAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, string? source, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT sync_id, min(sync_time), max(applied_at) FROM {HelperTables.Batches} WHERE table_name = {dialect.Placeholder("table")}" +
+                  (source is null ? "" : $" AND source_name = {dialect.Placeholder("source")}") + " GROUP BY sync_id";
+        await using var command = SqlCommands.Create(connection, transaction, sql).With(dialect, "table", table);
+        if (source is not null)
+        {
+            command.With(dialect, "source", source);
+        }
+
+        var syncs = new List<(object, long, long)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            syncs.Add((reader.GetValue(0), SqlTimes.Ticks(reader.GetValue(1)), SqlTimes.Ticks(reader.GetValue(2))));
+        }
+
+        return syncs;
+    }
+
+    public static async Task<long> ForgetAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, IEnumerable<object> syncIds, CancellationToken cancellationToken)
+    {
+        long forgotten = 0;
+        foreach (var syncId in syncIds)
+        {
+            await using var command = SqlCommands.Create(connection, transaction,
+                    $"DELETE FROM {HelperTables.Batches} WHERE table_name = {dialect.Placeholder("table")} AND sync_id = {dialect.Placeholder("sync")}")
+                .With(dialect, "table", table)
+                .With(dialect, "sync", syncId);
+            forgotten += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return forgotten;
+    }
+
+    /// <summary>Batches of the source's syncs older than <paramref name="syncTime"/> are superseded from now on.</summary>
+    public static async Task SupersedeAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, string source, DateTime syncTime, CancellationToken cancellationToken)
+    {
+        await using var command = SqlCommands.Create(connection, transaction,
+                dialect.UpsertSql(HelperTables.Retention, ["table_name", "source_name", "before_us"], ["table_name", "source_name"], onlyIfGreater: "before_us"))
+            .With(dialect, "table_name", table)
+            .With(dialect, "source_name", source)
+            .With(dialect, "before_us", SyncTimes.ToUnixMicros(syncTime));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The time (µs) before which the source's syncs of the table are superseded, or null.</summary>
+    public static async Task<long?> SupersededBeforeAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, string source, CancellationToken cancellationToken)
+    {
+        await using var command = SqlCommands.Create(connection, transaction,
+                $"SELECT before_us FROM {HelperTables.Retention} WHERE table_name = {dialect.Placeholder("table")} AND source_name = {dialect.Placeholder("source")}")
+            .With(dialect, "table", table)
+            .With(dialect, "source", source);
+        return await command.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : null;
+    }
+}
