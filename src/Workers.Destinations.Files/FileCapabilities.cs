@@ -3,12 +3,15 @@ using Workers.Core.Destinations;
 
 namespace Workers.Destinations.Files;
 
-/// <summary>What the file family supports: append only, as CloudQuery's file destinations.</summary>
+/// <summary>
+/// What the file family supports: append only, as CloudQuery's file destinations; and only safe migrations,
+/// because there is nothing to migrate (each object carries its own columns) and nothing is ever dropped.
+/// </summary>
 static class FileCapabilities
 {
     public static DestinationCapabilities Value { get; } = new(
         [WriteMode.Append],
-        [MigrateMode.Safe, MigrateMode.Forced],
+        [MigrateMode.Safe],
         DeleteStale: false,
         DeleteRecord: false,
         RedeliveryGuard.BatchNamedObjects,

@@ -1,5 +1,4 @@
 using Workers.Conformance.Harness;
-using Workers.Conformance.Suite;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Destinations.DuckDb;
@@ -7,15 +6,19 @@ using YamlDotNet.RepresentationModel;
 
 namespace Workers.Conformance.DuckDb;
 
-/// <summary>The suite on DuckDB: a fresh database file per test, embedded in the test process.</summary>
-public sealed class DuckDbConformance : TransactionalConformance, IAsyncLifetime
+/// <summary>What only DuckDB shows beyond the shared suite: one writer per file, and the connection check of a file.</summary>
+public sealed class DuckDbConformance : IAsyncLifetime
 {
+    static readonly DateTime T0 = new(2026, 11, 23, 18, 0, 0, 123, DateTimeKind.Utc);
+
     readonly string _directory = Directory.CreateTempSubdirectory("workers-duckdb-").FullName;
     readonly List<IDestination> _destinations = [];
 
     string DatabaseFile => Path.Combine(_directory, "conformance.duckdb");
 
-    protected override IDestination CreateDestination()
+    DestinationHarness Harness(WriteMode mode) => new(CreateDestination(), mode);
+
+    IDestination CreateDestination()
     {
         var destination = Create(DatabaseFile);
         _destinations.Add(destination);

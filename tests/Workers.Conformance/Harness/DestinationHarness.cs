@@ -48,6 +48,20 @@ public sealed class DestinationHarness(IDestination destination, WriteMode write
         }
     }
 
+    /// <summary>Several insert messages of one table applied together, as the worker-side batching does.</summary>
+    public async Task<IReadOnlyList<ApplyResult>> ApplyGroupAsync(IReadOnlyList<WireMessage> wires)
+    {
+        var messages = wires.Select(w => (InsertMessage)WireCodec.Decode(w)).ToList();
+        try
+        {
+            return await _writer.ApplyGroupAsync(messages, CancellationToken.None);
+        }
+        finally
+        {
+            messages.ForEach(m => m.Dispose());
+        }
+    }
+
     public Task<IReadOnlyList<object?[]>> ReadAsync(Apache.Arrow.Schema schema) =>
         destination.ReadAsync(TableSchema.FromArrow(schema), CancellationToken.None);
 }

@@ -1,6 +1,6 @@
 using Npgsql;
 using Workers.Conformance.Harness;
-using Workers.Conformance.Suite;
+using Workers.Conformance.Targets;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Destinations.PostgreSql;
@@ -9,30 +9,20 @@ using YamlDotNet.RepresentationModel;
 namespace Workers.Conformance.PostgreSql;
 
 /// <summary>
-/// The suite on PostgreSQL: a fresh schema per test (its name on the search path), dropped afterwards.
-/// Needs <c>WORKERS_TEST_PG_CONNECTION_STRING</c> (infra/services.sh start); a missing service fails, never skips.
+/// What only PostgreSQL shows beyond the shared suite (which runs on it through <see cref="PostgreSqlTarget"/>):
+/// connection verdicts, NUL in text, a large upsert over its own rows.
 /// </summary>
-public sealed class PostgreSqlConformance : TransactionalConformance, IAsyncLifetime
+public sealed class PostgreSqlConformance : IAsyncLifetime
 {
-    const string Variable = "WORKERS_TEST_PG_CONNECTION_STRING";
+    static readonly DateTime T0 = new(2026, 11, 23, 18, 0, 0, 123, DateTimeKind.Utc);
 
-    readonly string _schema = "cq_test_" + Guid.NewGuid().ToString("N")[..8];
-    readonly string _server = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException($"{Variable} is not set: run `bash infra/services.sh start` and source .run/services.env");
+    readonly PostgreSqlTarget _target = new();
 
-    readonly List<IDestination> _destinations = [];
+    string ConnectionString => _target.ConnectionString;
 
-    string ConnectionString => new NpgsqlConnectionStringBuilder(_server) { SearchPath = _schema }.ConnectionString;
+    DestinationHarness Harness(WriteMode mode) => _target.Harness(mode);
 
-    protected override IDestination CreateDestination()
-    {
-        var spec = new YamlMappingNode { { "connection_string", ConnectionString } };
-        var destination = new PostgreSqlDestinationFactory().Create(
-            new DestinationSpec("postgresql", "postgresql", WriteMode.OverwriteDeleteStale, MigrateMode.Safe, PkMode.Default, spec, "test"));
-        _destinations.Add(destination);
-        return destination;
-    }
+    IDestination CreateDestination() => _target.CreateDestination();
 
     [Theory]
     [InlineData("Password=wrong-password", "AUTH_FAILED")]
@@ -97,24 +87,7 @@ public sealed class PostgreSqlConformance : TransactionalConformance, IAsyncLife
         await CreateDestination().TestConnectionAsync(CancellationToken.None);
     }
 
-    public async Task InitializeAsync()
-    {
-        await using var connection = new NpgsqlConnection(_server);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE SCHEMA \"{_schema}\"", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task InitializeAsync() => _target.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var destination in _destinations)
-        {
-            await destination.DisposeAsync();
-        }
-
-        await using var connection = new NpgsqlConnection(_server);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public async Task DisposeAsync() => await _target.DisposeAsync();
 }

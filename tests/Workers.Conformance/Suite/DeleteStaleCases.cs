@@ -5,15 +5,17 @@ using Workers.Core.Sync;
 
 namespace Workers.Conformance.Suite;
 
-public abstract partial class TransactionalConformance
+public sealed class DeleteStaleCases : ConformanceCases
 {
-    static Apache.Arrow.Schema DeleteStaleSchema(string testCase) => Schemas.Table(Schemas.UniqueName(testCase),
+    internal static Apache.Arrow.Schema DeleteStaleSchema(string testCase) => Schemas.Table(Schemas.UniqueName(testCase),
         Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("_cq_source_name"),
         Schemas.Field("_cq_sync_time", new Apache.Arrow.Types.TimestampType(Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), Core.Schema.CqExtension.None, false, false, false));
 
-    [Fact]
-    public async Task DeleteStale_EqualSyncTimeKept_StrictlyOlderDeleted()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.DeletingStale), MemberType = typeof(ConformanceTargets))]
+    public async Task DeleteStale_EqualSyncTimeKept_StrictlyOlderDeleted(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness();
         var schema = DeleteStaleSchema("delete_basic");
         var first = DestinationHarness.Sync(T0);
@@ -32,9 +34,11 @@ public abstract partial class TransactionalConformance
         Assert.Equal(1L, Assert.Single(rows)[schema.GetFieldIndex("id")]);
     }
 
-    [Fact]
-    public async Task DeleteStale_AllTypes_OnlyTheNewerSyncRemains()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.DeletingStale), MemberType = typeof(ConformanceTargets))]
+    public async Task DeleteStale_AllTypes_OnlyTheNewerSyncRemains(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness();
         var bare = TestData.AllTypesSchema(Schemas.UniqueName("delete_all"));
         var schema = SyncColumns.AddTo(bare);
@@ -50,9 +54,11 @@ public abstract partial class TransactionalConformance
         ValueAssert.RowsEqual(schema, Rows.Of(schema, nulls).SortedBy(schema, "id"), (await harness.ReadAsync(schema)).SortedBy(schema, "id"));
     }
 
-    [Fact]
-    public async Task DeleteStale_OtherSourcesRows_AreUntouched()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.DeletingStale), MemberType = typeof(ConformanceTargets))]
+    public async Task DeleteStale_OtherSourcesRows_AreUntouched(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness();
         var schema = DeleteStaleSchema("delete_sources");
         var idOnly = Schemas.Table(TableOf(schema), schema.FieldsList[0]);
@@ -70,9 +76,11 @@ public abstract partial class TransactionalConformance
         Assert.Equal([2L, 3L], ids);
     }
 
-    [Fact]
-    public async Task DeleteStale_InAppendOrOverwriteMode_DeletesNothing()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.DeletingStale), MemberType = typeof(ConformanceTargets))]
+    public async Task DeleteStale_InAppendOrOverwriteMode_DeletesNothing(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(Core.Config.WriteMode.Overwrite);
         var schema = DeleteStaleSchema("delete_overwrite");
         var idOnly = Schemas.Table(TableOf(schema), schema.FieldsList[0]);
@@ -87,7 +95,4 @@ public abstract partial class TransactionalConformance
         Assert.Single(await harness.ReadAsync(schema));
     }
 
-    static string TableOf(Apache.Arrow.Schema schema) => schema.Metadata[Core.Schema.CqMetadata.TableName];
-
-    static SyncInfo Later(SyncInfo sync, int seconds) => sync with { SyncId = Guid.NewGuid(), SyncTime = sync.SyncTime.AddSeconds(seconds) };
 }

@@ -4,11 +4,13 @@ using Workers.Core.Contract;
 namespace Workers.Conformance.Suite;
 
 /// <summary>What a fleet adds that every destination, append-only ones included, must get right.</summary>
-public abstract partial class DestinationConformance
+public sealed class RedeliveryCases : ConformanceCases
 {
-    [Fact]
-    public async Task Write_SameBatchTwice_AppliesOnce()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Every), MemberType = typeof(ConformanceTargets))]
+    public async Task Write_SameBatchTwice_AppliesOnce(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(Core.Config.WriteMode.Append);
         var schema = Schemas.Table(Schemas.UniqueName("fleet_redelivery"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
         var sync = DestinationHarness.Sync(T0);
@@ -23,9 +25,11 @@ public abstract partial class DestinationConformance
         Assert.Equal(2, (await harness.ReadAsync(schema)).Count);
     }
 
-    [Fact]
-    public async Task Insert_OfAnUnseenSchema_MigratesLazily()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Every), MemberType = typeof(ConformanceTargets))]
+    public async Task Insert_OfAnUnseenSchema_MigratesLazily(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(Core.Config.WriteMode.Append);
         var schema = Schemas.Table(Schemas.UniqueName("fleet_lazy"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
         var sync = DestinationHarness.Sync(T0);
@@ -35,9 +39,11 @@ public abstract partial class DestinationConformance
         ValueAssert.RowsEqual(schema, [[1L, "no migrate-table came first"]], await harness.ReadAsync(schema));
     }
 
-    [Fact]
-    public async Task ConcurrentInserts_OfAnUnseenSchema_AllWaitForTheOneMigration()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Every), MemberType = typeof(ConformanceTargets))]
+    public async Task ConcurrentInserts_OfAnUnseenSchema_AllWaitForTheOneMigration(string target)
     {
+        await using var scope = await UseAsync(target);
         // A worker with concurrency > 1 meets a new table in several batches at once: none may write before it exists.
         var harness = Harness(Core.Config.WriteMode.Append);
         var schema = Schemas.Table(Schemas.UniqueName("fleet_lazy_race"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));

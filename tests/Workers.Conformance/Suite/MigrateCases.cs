@@ -6,58 +6,53 @@ using Workers.Core.Sources.Test;
 
 namespace Workers.Conformance.Suite;
 
-public abstract partial class TransactionalConformance
+public sealed class MigrateCases : ConformanceCases
 {
     static Field Id => Schemas.Int64("id", notNull: true, primaryKey: true);
 
     static Field UuidColumn => Schemas.Uuid("uuid");
 
     [Theory]
-    [InlineData(MigrateMode.Safe)]
-    [InlineData(MigrateMode.Forced)]
-    public Task Migrate_AddColumn(MigrateMode mode) =>
-        MigrateCase("add_column", [Id, UuidColumn], [Id, UuidColumn, Schemas.Bool("flag")], mode, safe: true);
+    [MemberData(nameof(ConformanceTargets.MigratingInBothModes), MemberType = typeof(ConformanceTargets))]
+    public Task Migrate_AddColumn(string target, MigrateMode mode) =>
+        MigrateCase(target, "add_column", [Id, UuidColumn], [Id, UuidColumn, Schemas.Bool("flag")], mode, safe: true);
 
     [Theory]
-    [InlineData(MigrateMode.Safe)]
-    [InlineData(MigrateMode.Forced)]
-    public Task Migrate_AddNotNullColumn(MigrateMode mode) =>
-        MigrateCase("add_column_not_null", [Id, UuidColumn], [Id, UuidColumn, Schemas.Bool("flag", notNull: true)], mode, safe: false, refusal: "add column \"flag\"");
+    [MemberData(nameof(ConformanceTargets.MigratingInBothModes), MemberType = typeof(ConformanceTargets))]
+    public Task Migrate_AddNotNullColumn(string target, MigrateMode mode) =>
+        MigrateCase(target, "add_column_not_null", [Id, UuidColumn], [Id, UuidColumn, Schemas.Bool("flag", notNull: true)], mode, safe: false, refusal: "add column \"flag\"");
 
     [Theory]
-    [InlineData(MigrateMode.Safe)]
-    [InlineData(MigrateMode.Forced)]
-    public Task Migrate_RemoveColumn(MigrateMode mode) =>
-        MigrateCase("remove_column", [Id, UuidColumn, Schemas.Bool("flag")], [Id, UuidColumn], mode, safe: true);
+    [MemberData(nameof(ConformanceTargets.MigratingInBothModes), MemberType = typeof(ConformanceTargets))]
+    public Task Migrate_RemoveColumn(string target, MigrateMode mode) =>
+        MigrateCase(target, "remove_column", [Id, UuidColumn, Schemas.Bool("flag")], [Id, UuidColumn], mode, safe: true);
 
     [Theory]
-    [InlineData(MigrateMode.Safe)]
-    [InlineData(MigrateMode.Forced)]
-    public Task Migrate_RemoveNotNullColumn(MigrateMode mode) =>
-        MigrateCase("remove_column_not_null", [Id, UuidColumn, Schemas.Bool("flag", notNull: true)], [Id, UuidColumn], mode, safe: false, refusal: "remove column \"flag\"");
+    [MemberData(nameof(ConformanceTargets.MigratingInBothModes), MemberType = typeof(ConformanceTargets))]
+    public Task Migrate_RemoveNotNullColumn(string target, MigrateMode mode) =>
+        MigrateCase(target, "remove_column_not_null", [Id, UuidColumn, Schemas.Bool("flag", notNull: true)], [Id, UuidColumn], mode, safe: false, refusal: "remove column \"flag\"");
 
     [Theory]
-    [InlineData(MigrateMode.Safe)]
-    [InlineData(MigrateMode.Forced)]
-    public Task Migrate_ChangeColumnType(MigrateMode mode) =>
-        MigrateCase("change_column", [Id, Schemas.Bool("flag", notNull: true)], [Id, Schemas.Utf8("flag", notNull: true)], mode, safe: false, refusal: "change type of column \"flag\"");
+    [MemberData(nameof(ConformanceTargets.MigratingInBothModes), MemberType = typeof(ConformanceTargets))]
+    public Task Migrate_ChangeColumnType(string target, MigrateMode mode) =>
+        MigrateCase(target, "change_column", [Id, Schemas.Bool("flag", notNull: true)], [Id, Schemas.Utf8("flag", notNull: true)], mode, safe: false, refusal: "change type of column \"flag\"");
 
     [Theory]
-    [InlineData(MigrateMode.Safe)]
-    [InlineData(MigrateMode.Forced)]
-    public Task Migrate_RemoveUniqueConstraint(MigrateMode mode) =>
-        MigrateCase("remove_unique", [Id, Schemas.Uuid("_cq_id", notNull: true, unique: true)], [Id, Schemas.Uuid("_cq_id", notNull: true)], mode, safe: true);
+    [MemberData(nameof(ConformanceTargets.MigratingInBothModes), MemberType = typeof(ConformanceTargets))]
+    public Task Migrate_RemoveUniqueConstraint(string target, MigrateMode mode) =>
+        MigrateCase(target, "remove_unique", [Id, Schemas.Uuid("_cq_id", notNull: true, unique: true)], [Id, Schemas.Uuid("_cq_id", notNull: true)], mode, safe: true);
 
     [Theory]
-    [InlineData(MigrateMode.Safe)]
-    [InlineData(MigrateMode.Forced)]
-    public Task Migrate_MoveKeyToCqId(MigrateMode mode) =>
-        MigrateCase("move_to_cq_id", [Id, Schemas.Uuid("_cq_id", notNull: true, unique: true), Schemas.Bool("flag")],
+    [MemberData(nameof(ConformanceTargets.MigratingInBothModes), MemberType = typeof(ConformanceTargets))]
+    public Task Migrate_MoveKeyToCqId(string target, MigrateMode mode) =>
+        MigrateCase(target, "move_to_cq_id", [Id, Schemas.Uuid("_cq_id", notNull: true, unique: true), Schemas.Bool("flag")],
             [Schemas.Int64("id", notNull: true), Schemas.Uuid("_cq_id", notNull: true, primaryKey: true), Schemas.Bool("flag")], mode, safe: true);
 
-    [Fact]
-    public async Task Migrate_Twice_IsANoOp()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Migrating), MemberType = typeof(ConformanceTargets))]
+    public async Task Migrate_Twice_IsANoOp(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness();
         var schema = TestData.AllTypesSchema(Schemas.UniqueName("double_migration"));
         var sync = DestinationHarness.Sync(T0);
@@ -75,8 +70,9 @@ public abstract partial class TransactionalConformance
     /// Safe changes keep all 20 rows in both modes; unsafe ones are refused in safe mode (the table and its rows
     /// untouched) and recreate the table in forced mode.
     /// </summary>
-    async Task MigrateCase(string name, Field[] source, Field[] target, MigrateMode mode, bool safe, string? refusal = null)
+    async Task MigrateCase(string destination, string name, Field[] source, Field[] target, MigrateMode mode, bool safe, string? refusal = null)
     {
+        await using var scope = await UseAsync(destination);
         var harness = Harness(WriteMode.Overwrite, mode);
         var table = Schemas.UniqueName($"{name}_{mode.ToString().ToLowerInvariant()}");
         var sourceSchema = Schemas.Table(table, source);

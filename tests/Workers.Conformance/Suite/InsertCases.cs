@@ -5,11 +5,13 @@ using Workers.Core.Sync;
 
 namespace Workers.Conformance.Suite;
 
-public abstract partial class DestinationConformance
+public sealed class InsertCases : ConformanceCases
 {
-    [Fact]
-    public async Task Insert_SameRowTwice_KeepsBoth()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Every), MemberType = typeof(ConformanceTargets))]
+    public async Task Insert_SameRowTwice_KeepsBoth(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(WriteMode.Append);
         var schema = Schemas.Table(Schemas.UniqueName("insert_basic"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
         var sync = DestinationHarness.Sync(T0);
@@ -22,9 +24,11 @@ public abstract partial class DestinationConformance
         ValueAssert.RowsEqual(schema, [[1L, "foo"], [1L, "foo"]], rows);
     }
 
-    [Fact]
-    public async Task Insert_AllTypes_ReadBackEqualValueByValue()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Every), MemberType = typeof(ConformanceTargets))]
+    public async Task Insert_AllTypes_ReadBackEqualValueByValue(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(WriteMode.Append);
         var sync = DestinationHarness.Sync(T0);
         var bare = TestData.AllTypesSchema(Schemas.UniqueName("insert_all"));
@@ -40,9 +44,11 @@ public abstract partial class DestinationConformance
         ValueAssert.RowsEqual(schema, Rows.Of(schema, values, nulls).SortedBy(schema, "id"), rows.SortedBy(schema, "id"));
     }
 
-    [Fact]
-    public async Task Insert_HostileNames_AreQuotedAndRoundTrip()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Every), MemberType = typeof(ConformanceTargets))]
+    public async Task Insert_HostileNames_AreQuotedAndRoundTrip(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(WriteMode.Append);
         var table = "cq_\"hostile'; DROP TABLE x; --_" + new string('é', 40) + "_表_" + Guid.NewGuid().ToString("N")[..8];
         table += new string('t', 200 - table.Length);

@@ -6,11 +6,13 @@ using Workers.Core.Sync;
 
 namespace Workers.Conformance.Suite;
 
-public abstract partial class TransactionalConformance
+public sealed class UpsertCases : ConformanceCases
 {
-    [Fact]
-    public async Task Upsert_SameRowTwice_KeepsOne()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Upserting), MemberType = typeof(ConformanceTargets))]
+    public async Task Upsert_SameRowTwice_KeepsOne(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(WriteMode.Overwrite);
         var schema = Schemas.Table(Schemas.UniqueName("upsert_basic"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name", primaryKey: true));
         var sync = DestinationHarness.Sync(T0);
@@ -23,9 +25,11 @@ public abstract partial class TransactionalConformance
         ValueAssert.RowsEqual(schema, [[1L, "foo"]], await harness.ReadAsync(schema));
     }
 
-    [Fact]
-    public async Task Upsert_AllTypes_NullRowsReplaceEveryValue()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Upserting), MemberType = typeof(ConformanceTargets))]
+    public async Task Upsert_AllTypes_NullRowsReplaceEveryValue(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(WriteMode.Overwrite);
         var sync = DestinationHarness.Sync(T0);
         var bare = WithExtraKey(TestData.AllTypesSchema(Schemas.UniqueName("upsert_all")));
@@ -42,9 +46,11 @@ public abstract partial class TransactionalConformance
         ValueAssert.RowsEqual(schema, Rows.Of(schema, nulls).SortedBy(schema, "id"), (await harness.ReadAsync(schema)).SortedBy(schema, "id"));
     }
 
-    [Fact]
-    public async Task Upsert_TenRowsOneKeyInOneBatch_LastRowWins()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Upserting), MemberType = typeof(ConformanceTargets))]
+    public async Task Upsert_TenRowsOneKeyInOneBatch_LastRowWins(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(WriteMode.Overwrite);
         var schema = Schemas.Table(Schemas.UniqueName("upsert_duplicates"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
         var sync = DestinationHarness.Sync(T0);
@@ -55,9 +61,11 @@ public abstract partial class TransactionalConformance
         ValueAssert.RowsEqual(schema, [[1L, "foo9"]], await harness.ReadAsync(schema));
     }
 
-    [Fact]
-    public async Task Upsert_NewAndExistingKeysInOneBatch_FromTwoWorkers_UpdatesAndInserts()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Upserting), MemberType = typeof(ConformanceTargets))]
+    public async Task Upsert_NewAndExistingKeysInOneBatch_FromTwoWorkers_UpdatesAndInserts(string target)
     {
+        await using var scope = await UseAsync(target);
         // Two destinations stand for two workers: neither knows what the other wrote.
         var first = Harness(WriteMode.Overwrite);
         var second = Harness(WriteMode.Overwrite);
@@ -72,9 +80,11 @@ public abstract partial class TransactionalConformance
         ValueAssert.RowsEqual(schema, [[1L, "a"], [2L, "b2"], [3L, "c2"], [4L, "d2"]], (await first.ReadAsync(schema)).SortedBy(schema, "id"));
     }
 
-    [Fact]
-    public async Task Upsert_PkModeCqIdOnly_KeysOnCqId()
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Upserting), MemberType = typeof(ConformanceTargets))]
+    public async Task Upsert_PkModeCqIdOnly_KeysOnCqId(string target)
     {
+        await using var scope = await UseAsync(target);
         var harness = Harness(WriteMode.Overwrite, pk: PkMode.CqIdOnly);
         var schema = Schemas.Table(Schemas.UniqueName("upsert_cqid"),
             Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Uuid("_cq_id", notNull: true, unique: true), Schemas.Utf8("name"));

@@ -1,6 +1,0 @@
-namespace Workers.Conformance.Files;
-
-public sealed class FileJsonConformance : LocalFileConformance
-{
-    protected override string Format => "json";
-}

@@ -1,6 +1,0 @@
-namespace Workers.Conformance.Files;
-
-public sealed class FileParquetConformance : LocalFileConformance
-{
-    protected override string Format => "parquet";
-}
