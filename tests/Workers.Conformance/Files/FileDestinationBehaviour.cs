@@ -118,20 +118,41 @@ public sealed class FileDestinationBehaviour : IDisposable
         Assert.True(File.Exists(Path.Combine(_root, "out", "plain_table", batchId + ".csv")));
     }
 
-    [Fact]
-    public async Task DeleteStale_InOverwriteDeleteStaleMode_DeletesNothing()
+    [Theory]
+    [InlineData("overwrite-delete-stale")]
+    [InlineData("overwrite")]
+    public void Create_WithAWriteModeItCannotHonour_IsRefusedNamingBoth(string mode)
     {
-        var destination = new FileDestinationFactory().Create(Spec(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}")));
-        var harness = new DestinationHarness(destination, WriteMode.OverwriteDeleteStale);
-        var schema = Schemas.Table(Schemas.UniqueName("stale"), Schemas.Int64("id", notNull: true, primaryKey: true));
-        var old = DestinationHarness.Sync(DateTime.UtcNow.AddMinutes(-1));
-        await harness.InsertAsync(Batches.Of(schema, [1L]), old);
+        var spec = Spec(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}")) with
+        {
+            WriteMode = mode == "overwrite" ? WriteMode.Overwrite : WriteMode.OverwriteDeleteStale,
+        };
 
-        var result = await harness.DeleteStaleAsync(schema.Metadata["cq:table_name"], DestinationHarness.Sync(DateTime.UtcNow), batches: 0);
+        var refused = Assert.Throws<ConfigException>(() => new FileDestinationFactory().Create(spec));
 
-        Assert.False(result.Waiting);
-        Assert.Equal(0, result.Rows);
-        Assert.Single(await harness.ReadAsync(schema));
+        Assert.Contains($"the file destination does not support write_mode: {mode}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("(it supports append)", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_WithMigrateModeForced_IsRefused()
+    {
+        var spec = Spec(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}")) with { MigrateMode = MigrateMode.Forced };
+
+        var refused = Assert.Throws<ConfigException>(() => new FileDestinationFactory().Create(spec));
+
+        Assert.Contains("does not support migrate_mode: forced (it supports safe)", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Capabilities_OfAConfigWithoutWriteMode_RunAppend()
+    {
+        // What the config loader gives when write_mode is left out: CloudQuery's default, not written by the user.
+        var spec = Spec(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}")) with { WriteMode = WriteMode.OverwriteDeleteStale, WriteModeGiven = false };
+
+        var effective = new FileDestinationFactory().Capabilities.Check(spec);
+
+        Assert.Equal(WriteMode.Append, effective.WriteMode);
     }
 
     static DestinationHarness Harness(string path) =>
