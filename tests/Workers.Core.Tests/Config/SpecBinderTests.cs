@@ -124,7 +124,7 @@ public class SpecBinderTests
         var error = Fails("batchsize: 10");
 
         Assert.Equal(
-            $"{Location}: spec.spec.batchsize: unknown field (known: batch_size, batch_size_bytes, batch_timeout, connection_string, create_performance_indexes, format, max_retries, ratio, tables)",
+            $"{Location}: spec.spec.batchsize: unknown field (known: batch_size, batch_size_bytes, batch_timeout, connection_string, create_performance_indexes, format, max_retries, nested, ratio, tables)",
             error.Message);
     }
 
@@ -146,6 +146,23 @@ public class SpecBinderTests
         Assert.Equal(kebab, SpecBinder.Kebab(pascal));
     }
 
+    [Fact]
+    public void Bind_NestedOptionsClass_IsBoundByItsOwnFields()
+    {
+        var options = Bind("connection_string: x\nnested: {delimiter: ';', skip_header: true}");
+
+        Assert.Equal(";", options.Nested!.Delimiter);
+        Assert.True(options.Nested.SkipHeader);
+    }
+
+    [Fact]
+    public void Bind_UnknownNestedField_IsNamedWithItsPath()
+    {
+        var failure = Fails("nested: {quote: x}");
+
+        Assert.Contains("spec.spec.nested.quote: unknown field (known: delimiter, skip_header)", failure.Message, StringComparison.Ordinal);
+    }
+
     static SampleSpec Bind(string yaml) => SpecBinder.Bind<SampleSpec>(Mapping(yaml), Location);
 
     static ConfigException Fails(string yaml) => Assert.Throws<ConfigException>(() => Bind(yaml));
@@ -162,6 +179,13 @@ public class SpecBinderTests
         Csv,
         JsonLines,
         Parquet,
+    }
+
+    public sealed class NestedSpec
+    {
+        public string Delimiter { get; set; } = ",";
+
+        public bool SkipHeader { get; set; }
     }
 
     public sealed class SampleSpec
@@ -183,6 +207,8 @@ public class SpecBinderTests
         public List<string> Tables { get; set; } = [];
 
         public int? MaxRetries { get; set; }
+
+        public NestedSpec? Nested { get; set; }
 
         /// <summary>Read-only: never bound, never listed as a known field.</summary>
         public string Description => ConnectionString + " (sample)";

@@ -1,0 +1,98 @@
+using Workers.Cli.Commands;
+using Workers.Cli.Destinations;
+using Workers.Core.Config;
+using Workers.Core.Destinations;
+using Workers.Destinations.DuckDb;
+using Workers.Destinations.Files;
+using Workers.Destinations.PostgreSql;
+using Workers.Destinations.Sqlite;
+
+namespace Workers.Core.Tests.Destinations;
+
+public sealed class DestinationCapabilitiesTests
+{
+
+    [Fact]
+    public void Start_WithAnExplicitWriteModeTheDestinationLacks_FailsNamingDestinationModeAndWhatItSupports()
+    {
+        var spec = Load("  write_mode: overwrite-delete-stale");
+
+        var refused = Assert.Throws<ConfigException>(() => DestinationCatalog.CreateWriter(spec));
+
+        Assert.Contains("destination \"out\"", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("spec.write_mode: the file destination does not support write_mode: overwrite-delete-stale (it supports append)", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithoutWriteMode_RunsTheDestinationsOwnDefault()
+    {
+        var spec = Load("");
+
+        var writer = DestinationCatalog.CreateWriter(spec);
+        await using var destination = writer.Destination;
+
+        Assert.False(spec.WriteModeGiven);
+        Assert.Equal(WriteMode.Append, writer.Spec.WriteMode);
+    }
+
+    [Fact]
+    public void Load_WithWriteMode_MarksItGiven()
+    {
+        Assert.True(Load("  write_mode: append").WriteModeGiven);
+    }
+
+    [Fact]
+    public void Check_AnUnsupportedMigrateMode_IsRefusedEvenWhenLeftToDefaults()
+    {
+        var capabilities = new DestinationCapabilities([WriteMode.Append], [MigrateMode.Forced], false, false, RedeliveryGuard.BatchNamedObjects, "x");
+        var spec = new DestinationSpec("d", "somewhere", WriteMode.Append, MigrateMode.Safe, PkMode.Default, new(), "test");
+
+        var refused = Assert.Throws<ConfigException>(() => capabilities.Check(spec));
+
+        Assert.Contains("does not support migrate_mode: safe (it supports forced)", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryBuiltIn_DeclaresDeleteRecordUnsupported_AndTheSqlOnesEveryMode()
+    {
+        Assert.All(DestinationCatalog.All, f => Assert.False(f.Capabilities.DeleteRecord));
+        foreach (var sql in new IDestinationFactory[] { new PostgreSqlDestinationFactory(), new SqliteDestinationFactory(), new DuckDbDestinationFactory() })
+        {
+            Assert.Equal([WriteMode.OverwriteDeleteStale, WriteMode.Overwrite, WriteMode.Append], sql.Capabilities.WriteModes);
+            Assert.True(sql.Capabilities.DeleteStale);
+            Assert.Equal(RedeliveryGuard.LedgerInTransaction, sql.Capabilities.Redelivery);
+        }
+
+        Assert.Equal(RedeliveryGuard.BatchNamedObjects, new AzureBlobDestinationFactory().Capabilities.Redelivery);
+    }
+
+    [Fact]
+    public void DestinationsCommand_PrintsEveryBuiltInWithItsCapabilities()
+    {
+        var table = DestinationsCommand.Table(DestinationCatalog.All);
+        var lines = table.Split(Environment.NewLine);
+
+        Assert.StartsWith("destination", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("postgresql", StringComparison.Ordinal)
+            && l.Contains("overwrite-delete-stale, overwrite, append (default overwrite-delete-stale)", StringComparison.Ordinal)
+            && l.Contains("safe, forced", StringComparison.Ordinal) && l.Contains("ledger-in-transaction", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("azblob", StringComparison.Ordinal) && l.Contains("append", StringComparison.Ordinal)
+            && !l.Contains("overwrite", StringComparison.Ordinal) && l.Contains("batch-named-objects", StringComparison.Ordinal));
+        Assert.Contains("file: each batch becomes one object named after its batch id", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoDestinationAssembly_ReferencesYamlDotNet()
+    {
+        var assemblies = new[]
+        {
+            typeof(PostgreSqlDestinationFactory).Assembly, typeof(SqliteDestinationFactory).Assembly, typeof(DuckDbDestinationFactory).Assembly,
+            typeof(FileDestinationFactory).Assembly, typeof(Workers.Destinations.Sql.SqlDestination).Assembly,
+        };
+
+        Assert.All(assemblies, a => Assert.DoesNotContain(a.GetReferencedAssemblies(), r => r.Name == "YamlDotNet"));
+    }
+
+    static DestinationSpec Load(string writeMode) =>
+        ConfigLoader.Parse("kind: destination\nspec:\n  name: out\n  path: file\n" + writeMode + "\n  spec: { path: out, format: csv }\n", "test.yml").Destinations.Single();
+}
