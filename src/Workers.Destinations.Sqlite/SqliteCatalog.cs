@@ -8,14 +8,14 @@ namespace Workers.Destinations.Sqlite;
 /// <summary>Reads a live table's columns, declared types, key, NOT NULL and single-column unique constraints.</summary>
 static class SqliteCatalog
 {
-    public static async Task<LiveTable?> ReadAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken)
+    public static async Task<LiveTable?> ReadAsync(SqlDialect dialect, DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken)
     {
         var columns = new List<(string Name, string Type, bool NotNull, int KeyOrder)>();
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
             command.CommandText = "SELECT name, type, \"notnull\", pk FROM pragma_table_info(@table)";
-            command.With(SqliteDialect.Parameters, "table", table);
+            command.With(dialect, "table", table);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -36,7 +36,7 @@ static class SqliteCatalog
                 SELECT ii.name FROM pragma_index_list(@table) AS il, pragma_index_info(il.name) AS ii
                 WHERE il.origin = 'u' AND (SELECT count(*) FROM pragma_index_info(il.name)) = 1
                 """;
-            command.With(SqliteDialect.Parameters, "table", table);
+            command.With(dialect, "table", table);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -15,9 +15,6 @@ namespace Workers.Destinations.Sqlite;
 /// </summary>
 sealed class SqliteDialect(SqliteSpec spec) : SqlDialect
 {
-    /// <summary>For code that binds parameters without a dialect instance at hand (the catalog query).</summary>
-    internal static readonly SqliteDialect Parameters = new(new SqliteSpec());
-
     // Compared in the form the column is stored in, so that text comparison orders like time.
     static readonly Field SyncTimeField = new(CqMetadata.CqSyncTime, new TimestampType(TimeUnit.Microsecond, "UTC"), true);
 
@@ -82,7 +79,7 @@ sealed class SqliteDialect(SqliteSpec spec) : SqlDialect
     public override string DeclaredType(Field field) => SqliteTypeMap.DeclaredType(field);
 
     public override Task<LiveTable?> ReadCatalogAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken) =>
-        SqliteCatalog.ReadAsync(connection, transaction, table, cancellationToken);
+        SqliteCatalog.ReadAsync(this, connection, transaction, table, cancellationToken);
 
     /// <summary>Row by row in batch order, so that of two rows with one key the last wins; the conflict target is the live table's own key.</summary>
     public override async Task<long> LoadAsync(SqlLoad load, CancellationToken cancellationToken)
