@@ -1,6 +1,6 @@
 using MySqlConnector;
 using Workers.Conformance.Harness;
-using Workers.Conformance.Suite;
+using Workers.Conformance.Targets;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Destinations.MySql;
@@ -9,41 +9,20 @@ using YamlDotNet.RepresentationModel;
 namespace Workers.Conformance.MySql;
 
 /// <summary>
-/// The suite on MariaDB 10.11 (the mysql destination): a fresh database per test, dropped afterwards. Needs
-/// <c>WORKERS_TEST_MYSQL_CONNECTION_STRING</c> (infra/services.sh start); a missing service fails, never skips.
+/// What only MySQL shows beyond the shared suite (which runs on it through <see cref="MySqlTarget"/>, with the
+/// DSN form): connection verdicts, the MySqlConnector form, keys that CloudQuery's MySQL would merge, a large upsert.
 /// </summary>
-public sealed class MySqlConformance : TransactionalConformance, IAsyncLifetime
+public sealed class MySqlConformance : IAsyncLifetime
 {
-    const string Variable = "WORKERS_TEST_MYSQL_CONNECTION_STRING";
+    static readonly DateTime T0 = new(2026, 11, 23, 18, 0, 0, 123, DateTimeKind.Utc);
 
-    readonly string _database = "cq_test_" + Guid.NewGuid().ToString("N")[..8];
-    readonly string _server = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException($"{Variable} is not set: run `bash infra/services.sh start` and source .run/services.env");
+    readonly MySqlTarget _target = new();
 
-    readonly List<IDestination> _destinations = [];
+    DestinationHarness Harness(WriteMode mode) => _target.Harness(mode);
 
-    string ConnectionString => new MySqlConnectionStringBuilder(_server) { Database = _database }.ConnectionString;
-
-    /// <summary>The same database as a CloudQuery user writes it: the Go driver's DSN.</summary>
-    string Dsn
-    {
-        get
-        {
-            var b = new MySqlConnectionStringBuilder(_server);
-            return $"{b.UserID}:{b.Password}@tcp({b.Server}:{b.Port})/{_database}?parseTime=true&loc=UTC";
-        }
-    }
-
-    protected override IDestination CreateDestination()
-    {
-        // Half the destinations read the DSN form, so that both forms run the whole suite.
-        var spec = new YamlMappingNode { { "connection_string", _destinations.Count % 2 == 0 ? Dsn : ConnectionString } };
-        var destination = new MySqlDestinationFactory().Create(
-            new DestinationSpec("mysql", "mysql", WriteMode.OverwriteDeleteStale, MigrateMode.Safe, PkMode.Default, spec, "test"));
-        _destinations.Add(destination);
-        return destination;
-    }
+    static IDestination Create(string connectionString) => new MySqlDestinationFactory().Create(
+        new DestinationSpec("mysql", "mysql", WriteMode.OverwriteDeleteStale, MigrateMode.Safe, PkMode.Default,
+            new YamlMappingNode { { "connection_string", connectionString } }, "test"));
 
     [Theory]
     [InlineData("Password=wrong-password", "AUTH_FAILED")]
@@ -51,16 +30,14 @@ public sealed class MySqlConformance : TransactionalConformance, IAsyncLifetime
     [InlineData("Port=1;Connection Timeout=2", "CONN_FAILED")]
     public async Task TestConnection_Failures_HaveDistinctVerdicts(string change, string code)
     {
-        var builder = new MySqlConnectionStringBuilder(ConnectionString);
+        var builder = new MySqlConnectionStringBuilder(_target.ConnectionString);
         foreach (var part in change.Split(';'))
         {
             var pair = part.Split('=', 2);
             builder[pair[0]] = pair[1];
         }
 
-        var spec = new YamlMappingNode { { "connection_string", builder.ConnectionString } };
-        await using var destination = new MySqlDestinationFactory().Create(
-            new DestinationSpec("mysql", "mysql", WriteMode.OverwriteDeleteStale, MigrateMode.Safe, PkMode.Default, spec, "test"));
+        await using var destination = Create(builder.ConnectionString);
 
         var failure = await Assert.ThrowsAsync<DestinationConnectionException>(() => destination.TestConnectionAsync(CancellationToken.None));
         Assert.Equal(code, failure.Code);
@@ -68,13 +45,19 @@ public sealed class MySqlConformance : TransactionalConformance, IAsyncLifetime
     }
 
     [Fact]
-    public async Task TestConnection_OfTheTestDatabase_Succeeds() =>
-        await CreateDestination().TestConnectionAsync(CancellationToken.None);
+    public async Task TestConnection_InBothConnectionStringForms_Succeeds()
+    {
+        await using var dsn = Create(_target.Dsn);
+        await using var keywords = Create(_target.ConnectionString);
+
+        await dsn.TestConnectionAsync(CancellationToken.None);
+        await keywords.TestConnectionAsync(CancellationToken.None);
+    }
 
     [Fact]
     public async Task Upsert_KeysDifferingOnlyInCaseOrPastTheirFirst64Characters_StayDistinctRows()
     {
-        // CloudQuery's MySQL keys text by a 64-character prefix in the table's default (case-insensitive) collation.
+        // CloudQuery's MySQL keys text by a 64-character prefix in a case-insensitive collation: these would be merged.
         var harness = Harness(WriteMode.Overwrite);
         var schema = Schemas.Table(Schemas.UniqueName("text_key"), Schemas.Utf8("name", notNull: true, primaryKey: true), Schemas.Int64("n"));
         var sync = DestinationHarness.Sync(T0);
@@ -85,6 +68,21 @@ public sealed class MySqlConformance : TransactionalConformance, IAsyncLifetime
         await harness.InsertAsync(Batches.Of(schema, ["abc", 5L]), sync);
 
         ValueAssert.RowsEqual(schema, [["ABC", 2L], ["abc", 5L], [prefix + "1", 3L], [prefix + "2", 4L]], (await harness.ReadAsync(schema)).SortedBy(schema, "name"));
+    }
+
+    [Fact]
+    public async Task Insert_ValueTheColumnCannotHold_FailsTheBatchInsteadOfCuttingIt()
+    {
+        // LOAD DATA LOCAL would store a cut value with a warning: the batch fails whole, naming the cause.
+        var harness = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("too_long"), Schemas.Utf8("name", notNull: true, primaryKey: true), Schemas.Int64("n"));
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => harness.InsertAsync(Batches.Of(schema, ["ok", 1L], [new string('y', 300), 2L]), sync));
+
+        Assert.Contains("would not store", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await harness.ReadAsync(schema));
     }
 
     [Fact]
@@ -104,24 +102,7 @@ public sealed class MySqlConformance : TransactionalConformance, IAsyncLifetime
         Assert.All(rows, r => Assert.Equal($"new{r[0]}", r[1]));
     }
 
-    public async Task InitializeAsync()
-    {
-        await using var connection = new MySqlConnection(_server);
-        await connection.OpenAsync();
-        await using var command = new MySqlCommand($"CREATE DATABASE `{_database}`", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task InitializeAsync() => _target.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var destination in _destinations)
-        {
-            await destination.DisposeAsync();
-        }
-
-        await using var connection = new MySqlConnection(_server);
-        await connection.OpenAsync();
-        await using var command = new MySqlCommand($"DROP DATABASE IF EXISTS `{_database}`", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public async Task DisposeAsync() => await _target.DisposeAsync();
 }
