@@ -1,4 +1,5 @@
 using MySqlConnector;
+using Workers.Core.Schema;
 using Workers.Destinations.Sql;
 
 namespace Workers.Destinations.MySql;
@@ -32,7 +33,7 @@ static class MySqlLoad
         try
         {
             var rows = await CopyAsync(connection, transaction, staging, load, cancellationToken);
-            var updates = load.Columns.Where(c => !load.Key.Contains(c)).Select(c => $"{dialect.Quote(c)} = VALUES({dialect.Quote(c)})").ToList();
+            var updates = Updates(dialect, load, target);
             var onDuplicate = updates.Count == 0 ? $"{dialect.Quote(load.Key[0])} = {dialect.Quote(load.Key[0])}" : string.Join(", ", updates);
             await ExecuteAsync($"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staging} ORDER BY {dialect.Quote(Ordinal)} ON DUPLICATE KEY UPDATE {onDuplicate}");
             return rows;
@@ -47,6 +48,30 @@ static class MySqlLoad
         }
 
         Task ExecuteAsync(string sql) => SqlCommands.ExecuteAsync(connection, transaction, sql, cancellationToken);
+    }
+
+    /// <summary>
+    /// The assignments of ON DUPLICATE KEY UPDATE. With the sync-time guard (never back in time) each column is
+    /// assigned only when the incoming row is not of an older sync of the same source. MySQL evaluates assignments
+    /// left to right and later ones see earlier results, so the two columns the guard reads come last, the sync
+    /// time before the source: every assignment then sees the guard as it was for the original row.
+    /// </summary>
+    static List<string> Updates(MySqlDialect dialect, SqlLoad load, string target)
+    {
+        var time = CqMetadata.CqSyncTime;
+        var source = CqMetadata.CqSourceName;
+        var columns = load.Columns.Where(c => !load.Key.Contains(c)).ToList();
+        if (!load.GuardsSyncTime)
+        {
+            return columns.Select(c => $"{dialect.Quote(c)} = VALUES({dialect.Quote(c)})").ToList();
+        }
+
+        // Qualified: in INSERT … SELECT a bare name could be the staging table's column too.
+        string Live(string column) => $"{target}.{dialect.Quote(column)}";
+        var guard = $"NOT ({Live(source)} <=> VALUES({dialect.Quote(source)}) AND VALUES({dialect.Quote(time)}) < {Live(time)})";
+        return columns.OrderBy(c => c == time ? 1 : c == source ? 2 : 0)
+            .Select(c => $"{Live(c)} = IF({guard}, VALUES({dialect.Quote(c)}), {Live(c)})")
+            .ToList();
     }
 
     static async Task<long> CopyAsync(MySqlConnection connection, MySqlTransaction transaction, string table, SqlLoad load, CancellationToken cancellationToken)
