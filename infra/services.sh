@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Throwaway RabbitMQ 3.10, PostgreSQL 15 and Azurite (blob) for the Workers tests.
+# Throwaway RabbitMQ 3.10, PostgreSQL 15, MariaDB 10.11 and Azurite (blob) for the Workers tests.
 #
 #   infra/services.sh start    install what is missing, start all three, write services.env
 #   infra/services.sh stop     stop all three (safe to repeat, safe when nothing runs)
 #   infra/services.sh status   say what runs, and on which port
 #   infra/services.sh env      print services.env (source it: eval "$(infra/services.sh env)")
 #
-#   start and stop also take service names (rabbitmq postgres azurite) to act on those only, and
+#   start and stop also take service names (rabbitmq postgres mariadb azurite) to act on those only, and
 #   infra/services.sh pause postgres / resume postgres   stop the server, keeping its data and port, and
 #   start it again (the outage tests use this on a private cluster: WORKERS_RUN_DIR=<dir> start postgres).
 #
@@ -36,6 +36,7 @@ AZURITE_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZ
 RMQ_DIR="$RUN_DIR/rabbitmq"
 PG_STATE="$RUN_DIR/postgres.state"        # holds PG_DIR (may live in /tmp) and PG_PORT
 AZ_DIR="$RUN_DIR/azurite"
+MDB_DIR="$RUN_DIR/mariadb"
 
 START_TIMEOUT="${WORKERS_SERVICE_START_TIMEOUT:-90}"   # seconds per service
 
@@ -148,7 +149,7 @@ apt_install() {
   fi
   # Belt and braces where systemd is PID 1 (not the case in CI).
   if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
-    systemctl disable --now rabbitmq-server.service epmd.socket epmd.service postgresql.service >/dev/null 2>&1 || true
+    systemctl disable --now rabbitmq-server.service epmd.socket epmd.service postgresql.service mariadb.service >/dev/null 2>&1 || true
   fi
 }
 
@@ -196,6 +197,15 @@ install_postgres() {
   log "postgres: installing postgresql-15 from apt ..."
   apt_install postgres postgresql-15 postgresql-client-15 || return 1
   log "postgres: installed in $(since "$t0")s"
+}
+
+install_mariadb() {
+  command -v mariadbd >/dev/null && command -v mariadb-install-db >/dev/null && return 0
+  local t0
+  t0="$(now)"
+  log "mariadb: installing mariadb-server from apt ..."
+  apt_install mariadb mariadb-server mariadb-client || return 1
+  log "mariadb: installed in $(since "$t0")s"
 }
 
 # ---------------------------------------------------------------- rabbitmq
@@ -485,12 +495,76 @@ az_stop() {
   rm -f "$AZ_DIR/state"
 }
 
+# ---------------------------------------------------------------- mariadb
+
+# MariaDB as the MySQL destination's real server: a private data directory, root with a password over TCP on
+# loopback, no binary log. Throwaway: durability is relaxed like the PostgreSQL cluster's.
+mdb_running() {
+  [[ -f "$MDB_DIR/state" ]] || return 1
+  load_state "$MDB_DIR/state"
+  pid_is "$(cat "$MDB_DIR/mariadbd.pid" 2>/dev/null)" mariadbd
+}
+
+mdb_start() {
+  if mdb_running; then
+    log "mariadb: already running on 127.0.0.1:$MDB_PORT"
+    return 0
+  fi
+  mdb_stop >/dev/null 2>&1 || true
+  local t0
+  t0="$(now)"
+  rm -rf "$MDB_DIR"
+  mkdir -p "$MDB_DIR/data"
+  MDB_PORT="$(free_ports 1)"
+  printf 'MDB_PORT=%q\n' "$MDB_PORT" >"$MDB_DIR/state"
+  if ! mariadb-install-db --no-defaults --datadir="$MDB_DIR/data" --user=root \
+    --auth-root-authentication-method=normal --skip-test-db >"$MDB_DIR/install-db.log" 2>&1; then
+    warn "mariadb: mariadb-install-db failed"
+    show_logs "$MDB_DIR/install-db.log"
+    return 1
+  fi
+  setsid mariadbd --no-defaults --datadir="$MDB_DIR/data" --user=root --port="$MDB_PORT" \
+    --bind-address=127.0.0.1 --socket="$MDB_DIR/s.sock" --pid-file="$MDB_DIR/mariadbd.pid" \
+    --skip-log-bin --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=2 \
+    --max-connections=300 --local-infile=1 --skip-name-resolve --log-error="$MDB_DIR/err.log" </dev/null >/dev/null 2>&1 &
+  local i
+  for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+    if mariadb-admin --no-defaults --socket="$MDB_DIR/s.sock" -uroot ping >/dev/null 2>&1; then
+      if ! mariadb --no-defaults --socket="$MDB_DIR/s.sock" -uroot -e \
+        "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY 'mariadb'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; CREATE DATABASE workers;" \
+        >"$MDB_DIR/setup.log" 2>&1; then
+        warn "mariadb: setting up the test user failed"
+        show_logs "$MDB_DIR/setup.log" "$MDB_DIR/err.log"
+        return 1
+      fi
+      log "mariadb: started on 127.0.0.1:$MDB_PORT in $(since "$t0")s"
+      return 0
+    fi
+    sleep 0.1
+  done
+  warn "mariadb: did not answer within ${START_TIMEOUT}s"
+  show_logs "$MDB_DIR/err.log"
+  return 1
+}
+
+mdb_stop() {
+  [[ -f "$MDB_DIR/state" ]] || return 0
+  local pid
+  pid="$(cat "$MDB_DIR/mariadbd.pid" 2>/dev/null || true)"
+  if pid_is "$pid" mariadbd; then
+    kill_pid "$pid"
+    log "mariadb: stopped"
+  fi
+  rm -f "$MDB_DIR/state"
+}
+
 # ---------------------------------------------------------------- commands
 
 write_env() {
   load_state "$RMQ_DIR/state"
   load_state "$PG_STATE"
   load_state "$AZ_DIR/state"
+  load_state "$MDB_DIR/state"
   local tmp="$ENV_FILE.tmp"
   {
     echo "# Written by infra/services.sh start; source it to reach the test services."
@@ -498,6 +572,8 @@ write_env() {
       printf "export WORKERS_TEST_RABBITMQ_URL='amqp://guest:guest@127.0.0.1:%s/'\n" "$RMQ_PORT"
     [[ -z "${PG_PORT:-}" ]] ||
       printf "export WORKERS_TEST_PG_CONNECTION_STRING='Host=127.0.0.1;Port=%s;Username=postgres;Password=postgres;Database=postgres'\n" "$PG_PORT"
+    [[ -z "${MDB_PORT:-}" ]] ||
+      printf "export WORKERS_TEST_MYSQL_CONNECTION_STRING='Server=127.0.0.1;Port=%s;User ID=root;Password=mariadb;Database=workers'\n" "$MDB_PORT"
     [[ -z "${AZ_PORT:-}" ]] ||
       printf "export WORKERS_TEST_BLOB_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%s/%s;'\n" \
         "$AZURITE_ACCOUNT" "$AZURITE_KEY" "$AZ_PORT" "$AZURITE_ACCOUNT"
@@ -513,8 +589,8 @@ wanted() {
   local name
   for name in "$@"; do
     case "$name" in
-      rabbitmq | postgres | azurite) ;;
-      *) warn "unknown service '$name' (rabbitmq, postgres, azurite)"; exit 2 ;;
+      rabbitmq | postgres | mariadb | azurite) ;;
+      *) warn "unknown service '$name' (rabbitmq, postgres, mariadb, azurite)"; exit 2 ;;
     esac
     [[ "$name" == "$want" ]] && return 0
   done
@@ -530,6 +606,7 @@ cmd_start() {
   if wanted rabbitmq "$@"; then install_rabbitmq || exit 1; fi
   if wanted azurite "$@"; then install_azurite || exit 1; fi
   if wanted postgres "$@"; then install_postgres || exit 1; fi
+  if wanted mariadb "$@"; then install_mariadb || exit 1; fi
   if (($# == 0)); then install_compose || exit 1; fi
   rm -f "$ENV_FILE"
 
@@ -537,6 +614,7 @@ cmd_start() {
   if ! {
     { ! wanted rabbitmq "$@" || rabbit_start; } &&
       { ! wanted postgres "$@" || pg_start; } &&
+      { ! wanted mariadb "$@" || mdb_start; } &&
       { ! wanted azurite "$@" || az_start; } &&
       { ! wanted rabbitmq "$@" || rabbit_wait; }
   }; then
@@ -551,6 +629,7 @@ cmd_start() {
 cmd_stop() {
   # Each stop is independent: one failing must not leave the others running.
   if wanted azurite "$@"; then az_stop || true; fi
+  if wanted mariadb "$@"; then mdb_stop || true; fi
   if wanted postgres "$@"; then pg_stop || true; fi
   if wanted rabbitmq "$@"; then rabbit_stop || true; fi
   if (($# == 0)); then rm -f "$ENV_FILE"; else write_env; fi
@@ -586,6 +665,11 @@ cmd_status() {
   else
     log "postgres: not running"; rc=1
   fi
+  if mdb_running; then
+    log "mariadb:  running on 127.0.0.1:$MDB_PORT (data $MDB_DIR/data)"
+  else
+    log "mariadb:  not running"; rc=1
+  fi
   if az_running; then
     log "azurite:  running on 127.0.0.1:$AZ_PORT (pid $AZ_PID)"
   else
@@ -607,7 +691,7 @@ case "${1:-}" in
   status) cmd_status ;;
   env) cmd_env ;;
   *)
-    warn "usage: $0 {start|stop|status|env} [rabbitmq|postgres|azurite ...] | {pause|resume} postgres"
+    warn "usage: $0 {start|stop|status|env} [rabbitmq|postgres|mariadb|azurite ...] | {pause|resume} postgres"
     exit 2
     ;;
 esac

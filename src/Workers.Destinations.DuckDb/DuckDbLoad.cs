@@ -29,6 +29,17 @@ static class DuckDbLoad
         var columns = load.Fields.Zip(load.Columns).Select(f => $"{dialect.Quote(f.Second)} {DuckDbTypeMap.LoadType(f.First)}").Append($"{Ordinal} BIGINT");
         await ExecuteAsync($"CREATE OR REPLACE TEMP TABLE {HelperTables.Staging} ({string.Join(", ", columns)})");
         var rows = Append(connection, "main", HelperTables.Staging, load, withOrdinal: true, catalog: "temp");
+        if (load.GuardsSyncTime)
+        {
+            // Never back in time: rows of an older sync of the same source than the table's row of their key are dropped first.
+            var source = dialect.Quote(CqMetadata.CqSourceName);
+            var time = dialect.Quote(CqMetadata.CqSyncTime);
+            var field = load.Fields[load.Columns.ToList().IndexOf(CqMetadata.CqSyncTime)];
+            var keys = string.Join(" AND ", load.Key.Select(k => $"t.{dialect.Quote(k)} = s.{dialect.Quote(k)}"));
+            await ExecuteAsync($"DELETE FROM temp.main.{HelperTables.Staging} AS s USING {dialect.Quote(table)} AS t WHERE {keys} " +
+                               $"AND t.{source} IS NOT DISTINCT FROM s.{source} AND {DuckDbTypeMap.FromStaging(field, "s." + time)} < t.{time}");
+        }
+
         if (upsert)
         {
             var matches = string.Join(" AND ", load.Key.Select(k => $"{dialect.Quote(table)}.{dialect.Quote(k)} = s.{dialect.Quote(k)}"));

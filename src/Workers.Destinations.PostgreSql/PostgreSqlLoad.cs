@@ -64,18 +64,22 @@ static class PostgreSqlLoad
             $"CREATE TEMP TABLE {HelperTables.Staging} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP; ALTER TABLE {HelperTables.Staging} ADD COLUMN {Ordinal} bigint NOT NULL",
             cancellationToken);
         var rows = await CopyAsync(dialect, connection, "pg_temp." + HelperTables.Staging, load, withOrdinal: true, cancellationToken);
-        await SqlCommands.ExecuteAsync(connection, transaction, MergeSql(dialect, target, load.Columns, load.Key), cancellationToken);
+        await SqlCommands.ExecuteAsync(connection, transaction, MergeSql(dialect, target, load.Columns, load.Key, load.GuardsSyncTime), cancellationToken);
         return rows;
     }
 
-    static string MergeSql(PostgreSqlDialect dialect, string target, IReadOnlyList<string> names, IReadOnlyList<string> key)
+    static string MergeSql(PostgreSqlDialect dialect, string target, IReadOnlyList<string> names, IReadOnlyList<string> key, bool guardSyncTime)
     {
         var columns = string.Join(", ", names.Select(dialect.Quote));
         var keyColumns = string.Join(", ", key.Select(dialect.Quote));
         var updates = names.Where(n => !key.Contains(n)).Select(n => $"{dialect.Quote(n)} = EXCLUDED.{dialect.Quote(n)}").ToList();
-        var conflict = updates.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", updates);
+        var source = dialect.Quote(Core.Schema.CqMetadata.CqSourceName);
+        var time = dialect.Quote(Core.Schema.CqMetadata.CqSyncTime);
+        // Never back in time: a row of an older sync of the same source does not replace the table's row.
+        var guard = guardSyncTime ? $" WHERE NOT (t.{source} IS NOT DISTINCT FROM EXCLUDED.{source} AND EXCLUDED.{time} < t.{time})" : "";
+        var conflict = updates.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", updates) + guard;
         return $"""
-            INSERT INTO {target} ({columns})
+            INSERT INTO {target} AS t ({columns})
             SELECT DISTINCT ON ({keyColumns}) {columns} FROM pg_temp.{HelperTables.Staging} ORDER BY {keyColumns}, {Ordinal} DESC
             ON CONFLICT ({keyColumns}) {conflict}
             """;

@@ -70,7 +70,7 @@ sealed class SqlBookkeeping(SqlDialect dialect) : IDisposable
                 sync_id {t.Id} NOT NULL,
                 source_name {t.Text} NOT NULL,
                 sync_time {t.Time} NOT NULL,
-                rows {t.BigInt} NOT NULL,
+                {dialect.Quote("rows")} {t.BigInt} NOT NULL,
                 applied_at {t.Time} NOT NULL)
             """;
         if (dialect.IndexesLedger)

@@ -18,7 +18,7 @@ static class SqlLedger
         string P(string name) => dialect.Placeholder(name);
         var select = $"SELECT {P("id")}, {P("table")}, {P("sync")}, {P("source")}, {P("time")}, {P("rows")}, {P("at")} " +
                      $"WHERE NOT EXISTS (SELECT 1 FROM {HelperTables.Retention} WHERE table_name = {P("table")} AND source_name = {P("source")} AND before_us > {P("time_us")})";
-        var sql = dialect.InsertOrIgnoreSql(HelperTables.Batches, "batch_id, table_name, sync_id, source_name, sync_time, rows, applied_at", select, "batch_id");
+        var sql = dialect.InsertOrIgnoreSql(HelperTables.Batches, $"batch_id, table_name, sync_id, source_name, sync_time, {dialect.Quote("rows")}, applied_at", select, "batch_id");
         var migratedBy = $"SELECT sync_id FROM {HelperTables.Tables} WHERE table_name = {P("table")}";
         return dialect.ClaimAsync(new SqlClaim(connection, transaction, sql, migratedBy, command =>
         {

@@ -15,4 +15,13 @@ public sealed record SqlLoad(
     IReadOnlyList<Field> Fields,
     IReadOnlyList<string> Columns,
     IReadOnlyList<RecordBatch> Batches,
-    IReadOnlyList<string> Key);
+    IReadOnlyList<string> Key)
+{
+    /// <summary>
+    /// An upsert of rows that carry their source and sync time: a row of the table may then only be replaced by
+    /// a row of a sync of its source at least as new (DESIGN: never back in time — a replayed older sync, or a
+    /// batch handed back behind a newer one, leaves newer rows alone; equal times keep last-writer-wins). Rows of
+    /// another source replace as before.
+    /// </summary>
+    public bool GuardsSyncTime => Key.Count > 0 && Columns.Contains(Core.Schema.CqMetadata.CqSyncTime) && Columns.Contains(Core.Schema.CqMetadata.CqSourceName);
+}

@@ -85,7 +85,7 @@ sealed class SqliteDialect(SqliteSpec spec) : SqlDialect
     public override async Task<long> LoadAsync(SqlLoad load, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(load);
-        await using var command = SqlCommands.Create(load.Connection, load.Transaction, InsertSql(load.Table.Schema.Name, load.Columns, load.Key));
+        await using var command = SqlCommands.Create(load.Connection, load.Transaction, InsertSql(load.Table.Schema.Name, load.Columns, load.Key, load.GuardsSyncTime));
         var parameters = load.Fields.Select((_, i) => command.With(this, "p" + i, null).Parameters[i]).ToArray();
         long rows = 0;
         foreach (var batch in load.Batches)
@@ -105,7 +105,7 @@ sealed class SqliteDialect(SqliteSpec spec) : SqlDialect
         return rows;
     }
 
-    string InsertSql(string table, IReadOnlyList<string> columns, IReadOnlyList<string> key)
+    string InsertSql(string table, IReadOnlyList<string> columns, IReadOnlyList<string> key, bool guardSyncTime)
     {
         var sql = $"INSERT INTO {Quote(table)} ({string.Join(", ", columns.Select(Quote))}) VALUES ({string.Join(", ", columns.Select((_, i) => Placeholder("p" + i)))})";
         if (key.Count == 0)
@@ -117,7 +117,16 @@ sealed class SqliteDialect(SqliteSpec spec) : SqlDialect
         var target = string.Join(", ", key.Select(Quote));
         return updates.Count == 0
             ? $"{sql} ON CONFLICT ({target}) DO NOTHING"
-            : $"{sql} ON CONFLICT ({target}) DO UPDATE SET {string.Join(", ", updates)}";
+            : $"{sql} ON CONFLICT ({target}) DO UPDATE SET {string.Join(", ", updates)}{(guardSyncTime ? Guard() : "")}";
+
+        // Never back in time: a row of an older sync of the same source does not replace the table's row (sync
+        // times are stored as fixed-width UTC text, so text order is time order).
+        string Guard()
+        {
+            var source = Quote(CqMetadata.CqSourceName);
+            var time = Quote(CqMetadata.CqSyncTime);
+            return $" WHERE NOT ({source} IS excluded.{source} AND excluded.{time} < {time})";
+        }
     }
 
     public override string InsertionOrder => "rowid";

@@ -2,6 +2,7 @@ using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Destinations.Files;
 using Workers.Destinations.DuckDb;
+using Workers.Destinations.MySql;
 using Workers.Destinations.PostgreSql;
 using Workers.Destinations.Sqlite;
 
@@ -12,7 +13,7 @@ static class DestinationCatalog
 {
     static readonly IDestinationFactory[] Factories =
     [
-        new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory(),
+        new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory(), new MySqlDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory(),
     ];
 
     /// <summary>Every built-in destination, in the order <c>workers destinations</c> lists them.</summary>

@@ -15,6 +15,7 @@ public static class ConformanceTargets
         ("sqlite", () => new SqliteTarget()),
         ("duckdb", () => new DuckDbTarget()),
         ("postgresql", () => new PostgreSqlTarget()),
+        ("mysql", () => new MySqlTarget()),
         ("file-csv", () => new FileTarget("file-csv", "csv", "")),
         ("file-csv-gzip", () => new FileTarget("file-csv-gzip", "csv", "gzip")),
         ("file-csv-semicolon-no-header", () => new FileTarget("file-csv-semicolon-no-header", "csv", "", delimiter: ";", skipHeader: true)),

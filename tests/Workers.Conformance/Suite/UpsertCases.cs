@@ -1,5 +1,6 @@
 using Workers.Conformance.Harness;
 using Workers.Core.Config;
+using Workers.Core.Contract;
 using Workers.Core.Schema;
 using Workers.Core.Sources.Test;
 using Workers.Core.Sync;
@@ -105,5 +106,33 @@ public sealed class UpsertCases : ConformanceCases
     {
         var table = TableSchema.FromArrow(schema);
         return (table with { Columns = [.. table.Columns, new ColumnSchema("name", Apache.Arrow.Types.StringType.Default, CqExtension.None, true, true, false, false)] }).ToArrow();
+    }
+
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Upserting), MemberType = typeof(ConformanceTargets))]
+    public async Task Upsert_RowOfAnOlderSyncOfTheSameSource_NeverReplacesANewerRow(string target)
+    {
+        // A replayed dead letter of an older sync, or a batch handed back behind a newer one, must not revert rows.
+        await using var scope = await UseAsync(target);
+        var harness = Harness(WriteMode.Overwrite);
+        var bare = Schemas.Table(Schemas.UniqueName("upsert_time"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
+        var schema = SyncColumns.AddTo(bare);
+        var newer = DestinationHarness.Sync(T0.AddMinutes(1), "src");
+        var older = DestinationHarness.Sync(T0, "src");
+        var sameTime = DestinationHarness.Sync(T0.AddMinutes(1), "src");
+        var otherSource = DestinationHarness.Sync(T0.AddMinutes(-1), "other");
+        await harness.MigrateAsync(schema, newer);
+
+        await harness.InsertAsync(SyncColumns.AddTo(Batches.Of(bare, [1L, "new"], [2L, "new"]), newer), newer);
+        await harness.InsertAsync(SyncColumns.AddTo(Batches.Of(bare, [1L, "old"], [3L, "old"]), older), older);
+        await harness.InsertAsync(SyncColumns.AddTo(Batches.Of(bare, [2L, "same time"]), sameTime), sameTime);
+        await harness.InsertAsync(SyncColumns.AddTo(Batches.Of(bare, [4L, "new"]), newer), newer);
+        await harness.InsertAsync(SyncColumns.AddTo(Batches.Of(bare, [4L, "other source"]), otherSource), otherSource);
+
+        var name = schema.GetFieldIndex("name");
+        var rows = (await harness.ReadAsync(schema)).SortedBy(schema, "id");
+        Assert.Equal(["new", "same time", "old", "other source"], rows.Select(r => (string?)r[name]).ToList());
+        var time = schema.GetFieldIndex(CqMetadata.CqSyncTime);
+        Assert.Equal(SyncTimes.ToUnixMicros(newer.SyncTime), rows[0][time]);
     }
 }
