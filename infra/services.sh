@@ -242,11 +242,12 @@ rabbit_start() {
   mkdir -p "$RMQ_DIR/home" "$RMQ_DIR/log" "$RMQ_DIR/mnesia"
 
   local ports
-  read -r -a ports <<<"$(free_ports 3)"
+  read -r -a ports <<<"$(free_ports 4)"
   cat >"$RMQ_DIR/state" <<EOF
 RMQ_PORT=${ports[0]}
 RMQ_DIST_PORT=${ports[1]}
 RMQ_EPMD_PORT=${ports[2]}
+RMQ_PROMETHEUS_PORT=${ports[3]}
 RMQ_NODE=workers-test-${ports[0]}@localhost
 EOF
   load_state "$RMQ_DIR/state"
@@ -255,9 +256,12 @@ EOF
   python3 -c 'import secrets; print(secrets.token_hex(20).upper(), end="")' >"$RMQ_DIR/home/.erlang.cookie"
   chmod 400 "$RMQ_DIR/home/.erlang.cookie"
   : >"$RMQ_DIR/rabbitmq-env.conf"
-  echo '[].' >"$RMQ_DIR/enabled_plugins"        # no plugins (no management UI)
+  # Only the Prometheus endpoint (no management UI): the dashboard's queue metrics are checked against it.
+  echo '[rabbitmq_prometheus].' >"$RMQ_DIR/enabled_plugins"
   cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
 loopback_users.guest = true
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $RMQ_PROMETHEUS_PORT
 log.file.level = info
 log.console = false
 disk_free_limit.absolute = 50MB
@@ -496,6 +500,8 @@ write_env() {
     echo "# Written by infra/services.sh start; source it to reach the test services."
     [[ -z "${RMQ_PORT:-}" ]] ||
       printf "export WORKERS_TEST_RABBITMQ_URL='amqp://guest:guest@127.0.0.1:%s/'\n" "$RMQ_PORT"
+    [[ -z "${RMQ_PROMETHEUS_PORT:-}" ]] ||
+      printf "export WORKERS_TEST_RABBITMQ_PROMETHEUS_URL='http://127.0.0.1:%s'\n" "$RMQ_PROMETHEUS_PORT"
     [[ -z "${PG_PORT:-}" ]] ||
       printf "export WORKERS_TEST_PG_CONNECTION_STRING='Host=127.0.0.1;Port=%s;Username=postgres;Password=postgres;Database=postgres'\n" "$PG_PORT"
     [[ -z "${AZ_PORT:-}" ]] ||
