@@ -63,7 +63,7 @@ async Task<int> Run(bool verbose, Func<ILoggerFactory, Task<int>> command)
     string format;
     try
     {
-        format = ConsoleLogging.Choose(chosenLogFormat);
+        format = ConsoleLogging.Choose(chosenLogFormat, Environment.GetEnvironmentVariable(ConsoleLogging.FormatVariable));
     }
     catch (ConfigException ex)
     {

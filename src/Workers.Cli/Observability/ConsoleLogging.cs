@@ -20,17 +20,16 @@ static class ConsoleLogging
     public static readonly IReadOnlyList<string> Formats = ["text", "json"];
 
     /// <summary>
-    /// The format: <paramref name="option"/> (<c>--log-format</c>) if given, else <c>WORKERS_LOG_FORMAT</c>, else
-    /// text. The option's values are checked by the parser; the variable's here.
+    /// The format: <paramref name="option"/> (<c>--log-format</c>) if given, else <paramref name="variable"/>
+    /// (<c>WORKERS_LOG_FORMAT</c>), else text. The option's values are checked by the parser; the variable's here.
     /// </summary>
-    public static string Choose(string? option)
+    public static string Choose(string? option, string? variable)
     {
         if (option is not null)
         {
             return option;
         }
 
-        var variable = Environment.GetEnvironmentVariable(FormatVariable);
         if (string.IsNullOrWhiteSpace(variable))
         {
             return "text";
