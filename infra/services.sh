@@ -148,7 +148,7 @@ apt_install() {
   fi
   # Belt and braces where systemd is PID 1 (not the case in CI).
   if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
-    systemctl disable --now rabbitmq-server.service epmd.socket epmd.service postgresql.service >/dev/null 2>&1 || true
+    systemctl disable --now rabbitmq-server.service epmd.socket epmd.service postgresql.service prometheus.service >/dev/null 2>&1 || true
   fi
 }
 
@@ -187,6 +187,16 @@ install_compose() {
   log "docker-compose: installing from apt (to validate docker-compose.yml) ..."
   apt_install docker-compose docker-compose || return 1
   log "docker-compose: installed in $(since "$t0")s"
+}
+
+# promtool (Debian's prometheus package; its service is never started) checks infra/prometheus/prometheus.yml.
+install_promtool() {
+  command -v promtool >/dev/null && return 0
+  local t0
+  t0="$(now)"
+  log "promtool: installing prometheus from apt (to validate infra/prometheus/prometheus.yml) ..."
+  apt_install prometheus prometheus || return 1
+  log "promtool: installed in $(since "$t0")s"
 }
 
 install_postgres() {
@@ -536,7 +546,7 @@ cmd_start() {
   if wanted rabbitmq "$@"; then install_rabbitmq || exit 1; fi
   if wanted azurite "$@"; then install_azurite || exit 1; fi
   if wanted postgres "$@"; then install_postgres || exit 1; fi
-  if (($# == 0)); then install_compose || exit 1; fi
+  if (($# == 0)); then install_compose || exit 1; install_promtool || exit 1; fi
   rm -f "$ENV_FILE"
 
   # RabbitMQ boots slowest: launch it first, start the others meanwhile.

@@ -46,8 +46,12 @@ public sealed class DeploymentFilesTests
         var services = (YamlMappingNode)Load(output)["services"];
         var workers = services.Children.Where(s => Scalar(s.Key).StartsWith("worker-", StringComparison.Ordinal)).ToList();
 
-        // Prometheus finds every replica of every worker service by DNS, on the port the workers serve /metrics.
-        var scrape = LoadFile(Mounted(services, "prometheus", "/etc/prometheus/prometheus.yml"));
+        // Prometheus's own checker accepts its configuration, and it finds every replica of every worker service by
+        // DNS, on the port the workers serve /metrics.
+        var prometheusYml = Mounted(services, "prometheus", "/etc/prometheus/prometheus.yml");
+        var (checkCode, checkOutput, checkErrors) = await RunAsync("promtool", "check", "config", prometheusYml);
+        Assert.True(checkCode == 0, $"promtool check config failed ({checkCode}):\n{checkOutput}{checkErrors}");
+        var scrape = LoadFile(prometheusYml);
         var jobs = ((YamlSequenceNode)scrape["scrape_configs"]).Children.Cast<YamlMappingNode>().ToDictionary(j => Scalar(j["job_name"]));
         var discovery = (YamlMappingNode)((YamlSequenceNode)jobs["workers"]["dns_sd_configs"]).Children.Single();
         Assert.Equal(workers.Select(w => Scalar(w.Key)).Order(), ((YamlSequenceNode)discovery["names"]).Children.Select(Scalar).Order());
@@ -179,7 +183,7 @@ public sealed class DeploymentFilesTests
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new InvalidOperationException($"{program} is not installed: infra/services.sh start installs it (apt docker-compose)", ex);
+            throw new InvalidOperationException($"{program} is not installed: infra/services.sh start installs it (apt docker-compose, prometheus)", ex);
         }
 
         using (process)
