@@ -149,7 +149,7 @@ apt_install() {
   fi
   # Belt and braces where systemd is PID 1 (not the case in CI).
   if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
-    systemctl disable --now rabbitmq-server.service epmd.socket epmd.service postgresql.service mariadb.service >/dev/null 2>&1 || true
+    systemctl disable --now rabbitmq-server.service epmd.socket epmd.service postgresql.service mariadb.service prometheus.service >/dev/null 2>&1 || true
   fi
 }
 
@@ -188,6 +188,16 @@ install_compose() {
   log "docker-compose: installing from apt (to validate docker-compose.yml) ..."
   apt_install docker-compose docker-compose || return 1
   log "docker-compose: installed in $(since "$t0")s"
+}
+
+# promtool (Debian's prometheus package; its service is never started) checks infra/prometheus/prometheus.yml.
+install_promtool() {
+  command -v promtool >/dev/null && return 0
+  local t0
+  t0="$(now)"
+  log "promtool: installing prometheus from apt (to validate infra/prometheus/prometheus.yml) ..."
+  apt_install prometheus prometheus || return 1
+  log "promtool: installed in $(since "$t0")s"
 }
 
 install_postgres() {
@@ -252,11 +262,12 @@ rabbit_start() {
   mkdir -p "$RMQ_DIR/home" "$RMQ_DIR/log" "$RMQ_DIR/mnesia"
 
   local ports
-  read -r -a ports <<<"$(free_ports 3)"
+  read -r -a ports <<<"$(free_ports 4)"
   cat >"$RMQ_DIR/state" <<EOF
 RMQ_PORT=${ports[0]}
 RMQ_DIST_PORT=${ports[1]}
 RMQ_EPMD_PORT=${ports[2]}
+RMQ_PROMETHEUS_PORT=${ports[3]}
 RMQ_NODE=workers-test-${ports[0]}@localhost
 EOF
   load_state "$RMQ_DIR/state"
@@ -265,9 +276,12 @@ EOF
   python3 -c 'import secrets; print(secrets.token_hex(20).upper(), end="")' >"$RMQ_DIR/home/.erlang.cookie"
   chmod 400 "$RMQ_DIR/home/.erlang.cookie"
   : >"$RMQ_DIR/rabbitmq-env.conf"
-  echo '[].' >"$RMQ_DIR/enabled_plugins"        # no plugins (no management UI)
+  # Only the Prometheus endpoint (no management UI): the dashboard's queue metrics are checked against it.
+  echo '[rabbitmq_prometheus].' >"$RMQ_DIR/enabled_plugins"
   cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
 loopback_users.guest = true
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $RMQ_PROMETHEUS_PORT
 log.file.level = info
 log.console = false
 disk_free_limit.absolute = 50MB
@@ -570,6 +584,8 @@ write_env() {
     echo "# Written by infra/services.sh start; source it to reach the test services."
     [[ -z "${RMQ_PORT:-}" ]] ||
       printf "export WORKERS_TEST_RABBITMQ_URL='amqp://guest:guest@127.0.0.1:%s/'\n" "$RMQ_PORT"
+    [[ -z "${RMQ_PROMETHEUS_PORT:-}" ]] ||
+      printf "export WORKERS_TEST_RABBITMQ_PROMETHEUS_URL='http://127.0.0.1:%s'\n" "$RMQ_PROMETHEUS_PORT"
     [[ -z "${PG_PORT:-}" ]] ||
       printf "export WORKERS_TEST_PG_CONNECTION_STRING='Host=127.0.0.1;Port=%s;Username=postgres;Password=postgres;Database=postgres'\n" "$PG_PORT"
     [[ -z "${MDB_PORT:-}" ]] ||
@@ -607,7 +623,7 @@ cmd_start() {
   if wanted azurite "$@"; then install_azurite || exit 1; fi
   if wanted postgres "$@"; then install_postgres || exit 1; fi
   if wanted mariadb "$@"; then install_mariadb || exit 1; fi
-  if (($# == 0)); then install_compose || exit 1; fi
+  if (($# == 0)); then install_compose || exit 1; install_promtool || exit 1; fi
   rm -f "$ENV_FILE"
 
   # RabbitMQ boots slowest: launch it first, start the others meanwhile.

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using Serilog.Events;
 using Workers.Cli.Commands;
+using Workers.Cli.Observability;
 using Workers.Core.Config;
 
 // SIGTERM (an orchestrator stopping a worker) cancels like Ctrl-C does, so that commands stop gracefully and exit 0.
@@ -15,6 +15,9 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
 });
 
 var verbose = new Option<bool>("--verbose") { Description = "Log every message a worker handles." };
+var logFormat = new Option<string>("--log-format") { Description = $"Console log format: text or json (one JSON object a line, with the delivery's batch id and the trace id); default: {ConsoleLogging.FormatVariable}, else text.", Recursive = true };
+logFormat.AcceptOnlyFromAmong([.. ConsoleLogging.Formats]);
+string? chosenLogFormat = null;
 
 var syncFile = new Argument<string>("file") { Description = "A CloudQuery-style YAML file with sources and destinations." };
 var wait = new Option<bool>("--wait") { Description = "With a broker: after publishing, follow the workers until every destination has applied the sync; exit 1 if any dead-lettered part of it. (Embedded syncs always wait.)" };
@@ -51,18 +54,27 @@ var dlq = DlqCommand.Create(command => Run(false, command), terminate.Token);
 
 var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, dlq, status, testConnection, blobs, destinations };
 root.Options.Add(verbose);
-return await root.Parse(args).InvokeAsync();
+root.Options.Add(logFormat);
+var parsed = root.Parse(args);
+chosenLogFormat = parsed.Errors.Count == 0 ? parsed.GetValue(logFormat) : null;   // with errors, InvokeAsync reports them
+return await parsed.InvokeAsync();
 
 static CancellationToken Linked(CancellationToken a, CancellationToken b) => CancellationTokenSource.CreateLinkedTokenSource(a, b).Token;
 
-static async Task<int> Run(bool verbose, Func<ILoggerFactory, Task<int>> command)
+async Task<int> Run(bool verbose, Func<ILoggerFactory, Task<int>> command)
 {
-    // Logs go to stderr so that progress and results on stdout stay clean.
-    Log.Logger = new LoggerConfiguration()
-        .MinimumLevel.Is(verbose ? LogEventLevel.Information : LogEventLevel.Warning)
-        .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
-        .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}")
-        .CreateLogger();
+    string format;
+    try
+    {
+        format = ConsoleLogging.Choose(chosenLogFormat, Environment.GetEnvironmentVariable(ConsoleLogging.FormatVariable));
+    }
+    catch (ConfigException ex)
+    {
+        await Console.Error.WriteLineAsync($"configuration error: {ex.Message}");
+        return 2;
+    }
+
+    Log.Logger = ConsoleLogging.Create(verbose, format);
     using var loggers = LoggerFactory.Create(builder => builder.AddSerilog(dispose: false));
     try
     {

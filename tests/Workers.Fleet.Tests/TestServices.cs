@@ -9,6 +9,9 @@ static class TestServices
 
     public static string BlobConnectionString => Required("WORKERS_TEST_BLOB_CONNECTION_STRING");
 
+    /// <summary>The test RabbitMQ's rabbitmq_prometheus endpoint (http://127.0.0.1:port).</summary>
+    public static string RabbitMqPrometheusUrl => Required("WORKERS_TEST_RABBITMQ_PROMETHEUS_URL");
+
     static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value

@@ -42,6 +42,7 @@ static partial class RunCommand
             throw new ConfigException($"{file}: declares no destination to work for");
         }
 
+        using var tracing = Tracing.StartFromEnvironment("workers-run");
         var writers = config.Destinations.Select(DestinationCatalog.CreateWriter).ToList();
         var logger = loggers.CreateLogger("Workers.Run");
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck")) : null;
@@ -50,7 +51,7 @@ static partial class RunCommand
         try
         {
             await using var events = await SyncEventPublisher.ConnectAsync(broker, options.WorkerName, loggers.CreateLogger("Workers.Events"), cancellationToken);
-            await using (var fleet = await RabbitMqFleet.StartAsync(broker, writers, options, DeliveryObservers.Combine(metrics, events), loggers, cancellationToken))
+            await using (var fleet = await RabbitMqFleet.StartAsync(broker, writers, options, DeliveryObservers.Combine(metrics, events, new TraceEvents()), loggers, cancellationToken))
             await using (httpPort is { } port ? await WorkerHttp.StartAsync(port, fleet, writers, loggers, cancellationToken) : null)
             {
                 LogReady(logger, options.WorkerName, string.Join(", ", writers.Select(w => w.Spec.QueueName)), broker.ToString(), concurrency);

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Workers.Cli.Destinations;
+using Workers.Cli.Observability;
 using Workers.Cli.Progress;
 using Workers.Core.Config;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
 using Workers.Core.Sync;
 using Workers.Core.Sources;
+using Workers.Core.Tracing;
 using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.RabbitMq;
 using Workers.Messaging.Consuming;
@@ -24,6 +26,7 @@ static class SyncCommand
     public static async Task<int> RunAsync(string file, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
         var config = ConfigLoader.LoadFile(file);
+        using var tracing = Tracing.StartFromEnvironment("workers-sync");
         if (config.Sources.Count == 0)
         {
             throw new ConfigException($"{file}: declares no source to sync");
@@ -56,13 +59,13 @@ static class SyncCommand
 
             var syncs = new List<SyncInfo>();
             // No outage breaker: an embedded sync must end, so a destination that stays down fails its batches.
-            await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions { Breaker = null }, tracker, loggers, cancellationToken))
+            await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions { Breaker = null }, DeliveryObservers.Combine(tracker, new TraceEvents()), loggers, cancellationToken))
             {
-                var publisher = new NotifyingPublisher(fleet, (_, _) => tracker.MessagePublished());
+                var publisher = new NotifyingPublisher(new TracingPublisher(fleet), (_, _) => tracker.MessagePublished());
                 var runner = new SyncRunner(publisher, TimeProvider.System, tracker);
                 foreach (var (spec, source) in sources)
                 {
-                    syncs.Add(await runner.RunSourceAsync(spec, source, cancellationToken));
+                    syncs.Add(await RunTracedAsync(runner, spec, source, cancellationToken));
                 }
 
                 tracker.PublishingFinished();
@@ -117,11 +120,11 @@ static class SyncCommand
         await using var waiter = wait ? await SyncWaiter.StartAsync(broker, cancellationToken) : null;
         await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
-        ISyncPublisher publisher = claimCheck ?? (ISyncPublisher)rabbit;
+        ISyncPublisher publisher = new TracingPublisher(claimCheck ?? (ISyncPublisher)rabbit);
         var runner = new SyncRunner(waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect), TimeProvider.System, progress);
         foreach (var (spec, source) in sources)
         {
-            var sync = await runner.RunSourceAsync(spec, source, cancellationToken);
+            var sync = await RunTracedAsync(runner, spec, source, cancellationToken);
             await output.WriteLineAsync($"sync {sync.SyncId} of source \"{sync.SourceName}\" at {SyncTimes.Format(sync.SyncTime)} published to {string.Join(", ", spec.Destinations.Select(d => "workers." + d))}");
         }
 
@@ -166,6 +169,15 @@ static class SyncCommand
         }
 
         return 1;
+    }
+
+    /// <summary>One source's sync as one trace: every publish span is beneath this root.</summary>
+    static async Task<SyncInfo> RunTracedAsync(SyncRunner runner, SourceSpec spec, ISource source, CancellationToken cancellationToken)
+    {
+        using var activity = WorkersActivities.StartSync(spec.Name);
+        var sync = await runner.RunSourceAsync(spec, source, cancellationToken);
+        activity?.SetTag("cq.sync_id", sync.SyncId.ToString());
+        return sync;
     }
 
     static bool IsEmpty<T>(this IReadOnlyCollection<T> items) => items.Count == 0;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Workers.Core.Config;
 using Workers.Core.Contract;
 using Workers.Core.Schema;
+using Workers.Core.Tracing;
 
 namespace Workers.Core.Destinations;
 
@@ -28,7 +29,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
             case MigrateTableMessage migrate:
             {
                 var table = Effective(migrate.Schema);
-                var result = await destination.MigrateAsync(table, spec.MigrateMode, migrate.Sync, cancellationToken);
+                var result = await WorkersActivities.InSpanAsync("migrate", table.Name, () => destination.MigrateAsync(table, spec.MigrateMode, migrate.Sync, cancellationToken));
                 _knownSchemas.TryAdd(Fingerprint(table), 0);
                 return new ApplyResult(message.Kind, message.Table, 0, $"migrate: {result.Action}{Describe(result)}");
             }
@@ -38,7 +39,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
                 var table = Effective(insert.Schema);
                 await MigrateOnceAsync(table, insert.Sync, cancellationToken);
 
-                return Result(insert, await destination.WriteAsync(table, spec.WriteMode, insert, cancellationToken));
+                return Result(insert, await WorkersActivities.InSpanAsync("write", table.Name, () => destination.WriteAsync(table, spec.WriteMode, insert, cancellationToken)));
             }
 
             case DeleteStaleMessage deleteStale when spec.WriteMode != WriteMode.OverwriteDeleteStale:
@@ -46,7 +47,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
 
             case DeleteStaleMessage deleteStale:
             {
-                var result = await destination.DeleteStaleAsync(deleteStale, cancellationToken);
+                var result = await WorkersActivities.InSpanAsync("delete-stale", message.Table, () => destination.DeleteStaleAsync(deleteStale, cancellationToken));
                 return result.Ready
                     ? new ApplyResult(message.Kind, message.Table, result.Deleted, $"deleted {result.Deleted} stale rows")
                     : new ApplyResult(message.Kind, message.Table, 0,
@@ -106,7 +107,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
             return;
         }
 
-        var mine = new Lazy<Task>(() => destination.MigrateAsync(table, spec.MigrateMode, sync, cancellationToken));
+        var mine = new Lazy<Task>(() => WorkersActivities.InSpanAsync("migrate", table.Name, () => destination.MigrateAsync(table, spec.MigrateMode, sync, cancellationToken)));
         var running = _migrations.GetOrAdd(fingerprint, mine);
         try
         {

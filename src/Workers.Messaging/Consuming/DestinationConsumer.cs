@@ -6,6 +6,7 @@ using Polly;
 using Polly.Timeout;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
+using Workers.Core.Tracing;
 using Workers.Messaging.ClaimCheck;
 using Workers.Messaging.Resilience;
 using Workers.Messaging.Serialization;
@@ -30,6 +31,7 @@ sealed partial class DestinationConsumer(
     {
         var wire = context.Message;
         var destination = writer.Spec.Name;
+        using var activity = WorkersActivities.StartConsume(destination, wire);
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["MessageId"] = wire.MessageId,
@@ -124,7 +126,13 @@ sealed partial class DestinationConsumer(
 
             try
             {
-                return WireCodec.Decode(await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, context.CancellationToken));
+                var claimed = await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, context.CancellationToken);
+                if (!ReferenceEquals(claimed, wire))
+                {
+                    observer?.Claimed(writer.Spec.Name, wire, claimed.Body.Length);
+                }
+
+                return WireCodec.Decode(claimed);
             }
             catch (ClaimCheckException ex) when (ex.ServiceUnavailable && blobBreaker is not null && !context.CancellationToken.IsCancellationRequested)
             {

@@ -39,6 +39,53 @@ public sealed class DeploymentFilesTests
     }
 
     [Fact]
+    public async Task ComposeFile_ProvisionsPrometheusScrapingEveryWorkerAndRabbitMq_AndGrafanaWithTheDashboard()
+    {
+        var (code, output, errors) = await RunAsync("docker-compose", "-f", Path.Combine(Root, "docker-compose.yml"), "config");
+        Assert.True(code == 0, $"docker-compose config failed ({code}):\n{errors}");
+        var services = (YamlMappingNode)Load(output)["services"];
+        var workers = services.Children.Where(s => Scalar(s.Key).StartsWith("worker-", StringComparison.Ordinal)).ToList();
+
+        // Prometheus's own checker accepts its configuration, and it finds every replica of every worker service by
+        // DNS, on the port the workers serve /metrics.
+        var prometheusYml = Mounted(services, "prometheus", "/etc/prometheus/prometheus.yml");
+        var (checkCode, checkOutput, checkErrors) = await RunAsync("promtool", "check", "config", prometheusYml);
+        Assert.True(checkCode == 0, $"promtool check config failed ({checkCode}):\n{checkOutput}{checkErrors}");
+        var scrape = LoadFile(prometheusYml);
+        var jobs = ((YamlSequenceNode)scrape["scrape_configs"]).Children.Cast<YamlMappingNode>().ToDictionary(j => Scalar(j["job_name"]));
+        var discovery = (YamlMappingNode)((YamlSequenceNode)jobs["workers"]["dns_sd_configs"]).Children.Single();
+        Assert.Equal(workers.Select(w => Scalar(w.Key)).Order(), ((YamlSequenceNode)discovery["names"]).Children.Select(Scalar).Order());
+        Assert.All(workers, w => Assert.Equal(Scalar(((YamlMappingNode)w.Value)["environment"]["WORKERS_HTTP_PORT"]), Scalar(discovery["port"])));
+
+        // RabbitMQ's own exporter is enabled and scraped for the queue backlog.
+        Assert.Contains("rabbitmq_prometheus", File.ReadAllText(Mounted(services, "rabbitmq", "/etc/rabbitmq/enabled_plugins")), StringComparison.Ordinal);
+        var rabbit = (YamlMappingNode)((YamlSequenceNode)jobs["rabbitmq"]["static_configs"]).Children.Single();
+        Assert.Equal("rabbitmq:15692", Scalar(((YamlSequenceNode)rabbit["targets"]).Children.Single()));
+
+        // Grafana: the provisioned datasource is this Prometheus, and the dashboard provider loads the mounted dashboards.
+        var provisioning = Mounted(services, "grafana", "/etc/grafana/provisioning");
+        var datasource = (YamlMappingNode)((YamlSequenceNode)LoadFile(Path.Combine(provisioning, "datasources", "prometheus.yml"))["datasources"]).Children.Single();
+        Assert.Equal("http://prometheus:9090", Scalar(datasource["url"]));
+        Assert.Contains(services.Children, s => Scalar(s.Key) == "prometheus" && Scalar(((YamlSequenceNode)((YamlMappingNode)s.Value)["ports"]).Children.Single()["target"]) == "9090");
+        var provider = (YamlMappingNode)((YamlSequenceNode)LoadFile(Path.Combine(provisioning, "dashboards", "workers.yml"))["providers"]).Children.Single();
+        var dashboards = Mounted(services, "grafana", Scalar(provider["options"]["path"]));
+        using var dashboard = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dashboards, "workers.json")));
+
+        // Every panel queries that datasource, and together they cover what an operator of the fleet asks about.
+        var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().ToList();
+        Assert.All(panels, p => Assert.Equal(Scalar(datasource["uid"]), p.GetProperty("datasource").GetProperty("uid").GetString()));
+        var queries = string.Join("\n", panels.SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()));
+        foreach (var metric in new[]
+                 {
+                     "workers_rows_written_total", "workers_message_duration_seconds_bucket", "workers_retries_total", "workers_dead_letters_total",
+                     "workers_breaker_open", "workers_inflight_bytes", "rabbitmq_detailed_queue_messages_ready",
+                 })
+        {
+            Assert.Contains(metric, queries, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void KubernetesDeployments_ProbeHealthAndReadiness_AndOutwaitTheStopTimeout()
     {
         var deployments = Manifests().Where(m => Kind(m) == "Deployment").ToList();
@@ -99,6 +146,17 @@ public sealed class DeploymentFilesTests
         }
     }
 
+    /// <summary>The host path that <paramref name="service"/> mounts at <paramref name="target"/> (config prints them absolute).</summary>
+    static string Mounted(YamlMappingNode services, string service, string target)
+    {
+        var volumes = ((YamlSequenceNode)services[service]["volumes"]).Children.Select(Scalar);
+        var source = volumes.Select(v => v.Split(':')).Single(v => v.Length >= 2 && v[1] == target)[0];
+        Assert.True(File.Exists(source) || Directory.Exists(source), $"{service} mounts {source}, which is not in the repository");
+        return source;
+    }
+
+    static YamlMappingNode LoadFile(string path) => Load(File.ReadAllText(path));
+
     static string Kind(YamlMappingNode manifest) => manifest.Children.TryGetValue("kind", out var kind) ? Scalar(kind) : "";
 
     static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value ?? "";
@@ -125,7 +183,7 @@ public sealed class DeploymentFilesTests
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new InvalidOperationException($"{program} is not installed: infra/services.sh start installs it (apt docker-compose)", ex);
+            throw new InvalidOperationException($"{program} is not installed: infra/services.sh start installs it (apt docker-compose, prometheus)", ex);
         }
 
         using (process)
