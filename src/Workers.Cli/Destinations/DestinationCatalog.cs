@@ -2,6 +2,7 @@ using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Destinations.Files;
 using Workers.Destinations.DuckDb;
+using Workers.Destinations.Kafka;
 using Workers.Destinations.PostgreSql;
 using Workers.Destinations.Sqlite;
 
@@ -13,6 +14,7 @@ static class DestinationCatalog
     static readonly IDestinationFactory[] Factories =
     [
         new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory(),
+        new KafkaDestinationFactory(),
     ];
 
     public static IDestination Create(DestinationSpec spec)
