@@ -65,6 +65,22 @@ public class KafkaSpecTests
     }
 
     [Fact]
+    public void Bind_FormatSpecLeftEmpty_AsCloudQuerysExampleDoes_MeansNone()
+    {
+        var spec = SpecBinder.BindValid<KafkaSpec>(Spec("brokers: [k:9092]\nformat: json\nformat_spec:\n  # delimiter: ','\n").Spec, "test", s => s.Validate());
+
+        Assert.Null(spec.FormatSpec);
+    }
+
+    [Fact]
+    public void Create_FormatSpecAsText_IsRefused()
+    {
+        var error = Assert.Throws<ConfigException>(() => new KafkaDestinationFactory().Create(Spec("brokers: [k:9092]\nformat: json\nformat_spec: 'null'")));
+
+        Assert.Contains("spec.spec.format_spec: must be a mapping", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bind_AllThreeTlsFiles_TurnsTlsOn()
     {
         var dir = Directory.CreateTempSubdirectory("workers-kafka-tls-").FullName;
