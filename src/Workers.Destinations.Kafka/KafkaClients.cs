@@ -7,7 +7,9 @@ namespace Workers.Destinations.Kafka;
 /// The librdkafka settings every client of one destination shares (brokers, SASL, TLS, logging), and the
 /// producer's delivery guarantees: idempotent, <c>acks=all</c>, bounded delivery time.
 /// </summary>
-sealed partial class KafkaClients(KafkaSpec spec, KafkaTimeouts timeouts, ILogger logger)
+/// <param name="logger">Null when the host gave none: librdkafka's log is then dropped, or with <c>verbose</c> left
+/// to librdkafka's own handler, which writes it to standard error.</param>
+sealed partial class KafkaClients(KafkaSpec spec, KafkaTimeouts timeouts, ILogger? logger)
 {
     const string ClientId = "workers-kafka-destination";
 
@@ -15,8 +17,14 @@ sealed partial class KafkaClients(KafkaSpec spec, KafkaTimeouts timeouts, ILogge
 
     public KafkaTimeouts Timeouts => timeouts;
 
-    public IProducer<string, byte[]> Producer() =>
-        new ProducerBuilder<string, byte[]>(new ProducerConfig(Common())
+    // librdkafka's default handler writes to standard error: kept only for verbose with no logger to route to.
+    bool RoutesLog => logger is not null || !spec.Verbose;
+
+    ILogger Logger => logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    public IProducer<string, byte[]> Producer()
+    {
+        var builder = new ProducerBuilder<string, byte[]>(new ProducerConfig(Common())
         {
             EnableIdempotence = true,
             Acks = Acks.All,
@@ -24,28 +32,27 @@ sealed partial class KafkaClients(KafkaSpec spec, KafkaTimeouts timeouts, ILogge
             MessageTimeoutMs = (int)timeouts.Delivery.TotalMilliseconds,
             RequestTimeoutMs = (int)Math.Min(timeouts.Delivery.TotalMilliseconds, 30_000),
             LingerMs = 5,
-        })
-            .SetLogHandler((_, message) => Log(message))
-            .SetErrorHandler((_, error) => LogClientError(logger, error.Code, error.Reason))
-            .Build();
+        }).SetErrorHandler((_, error) => LogClientError(Logger, error.Code, error.Reason));
+        return (RoutesLog ? builder.SetLogHandler((_, message) => Log(message)) : builder).Build();
+    }
 
-    public IAdminClient Admin() =>
-        new AdminClientBuilder(new AdminClientConfig(Common()))
-            .SetLogHandler((_, message) => Log(message))
-            .SetErrorHandler((_, error) => LogClientError(logger, error.Code, error.Reason))
-            .Build();
+    public IAdminClient Admin()
+    {
+        var builder = new AdminClientBuilder(new AdminClientConfig(Common())).SetErrorHandler((_, error) => LogClientError(Logger, error.Code, error.Reason));
+        return (RoutesLog ? builder.SetLogHandler((_, message) => Log(message)) : builder).Build();
+    }
 
-    public IConsumer<string, byte[]> Consumer() =>
-        new ConsumerBuilder<string, byte[]>(new ConsumerConfig(Common())
+    public IConsumer<string, byte[]> Consumer()
+    {
+        var builder = new ConsumerBuilder<string, byte[]>(new ConsumerConfig(Common())
         {
             GroupId = "workers-read-back-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnablePartitionEof = true,
-        })
-            .SetLogHandler((_, message) => Log(message))
-            .SetErrorHandler((_, error) => LogClientError(logger, error.Code, error.Reason))
-            .Build();
+        }).SetErrorHandler((_, error) => LogClientError(Logger, error.Code, error.Reason));
+        return (RoutesLog ? builder.SetLogHandler((_, message) => Log(message)) : builder).Build();
+    }
 
     Dictionary<string, string> Common()
     {
@@ -93,11 +100,11 @@ sealed partial class KafkaClients(KafkaSpec spec, KafkaTimeouts timeouts, ILogge
     {
         if (spec.Verbose)
         {
-            LogLibrary(logger, LogLevel.Information, message.Facility, message.Name, message.Message);
+            LogLibrary(Logger, LogLevel.Information, message.Facility, message.Name, message.Message);
         }
         else
         {
-            LogLibrary(logger, LogLevel.Debug, message.Facility, message.Name, message.Message);
+            LogLibrary(Logger, LogLevel.Debug, message.Facility, message.Name, message.Message);
         }
     }
 

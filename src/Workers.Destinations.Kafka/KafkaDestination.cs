@@ -19,7 +19,7 @@ sealed class KafkaDestination : IDestination
     readonly KafkaProducer _producer;
     readonly KafkaTopics _topics;
 
-    public KafkaDestination(KafkaSpec spec, KafkaTimeouts timeouts, ILogger logger)
+    public KafkaDestination(KafkaSpec spec, KafkaTimeouts timeouts, ILogger? logger)
     {
         _clients = new KafkaClients(spec, timeouts, logger);
         _admin = _clients.Admin();

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
 
 namespace Workers.Destinations.Kafka;
 
 /// <summary>The <c>kafka</c> destination: a topic per table on a Kafka cluster, as CloudQuery's Kafka plugin.</summary>
-/// <param name="loggers">Where librdkafka's own log goes (at debug level, or information with <c>verbose</c>).</param>
+/// <param name="loggers">Where librdkafka's own log goes (at debug level, or information with <c>verbose</c>); without
+/// one it is dropped, or with <c>verbose</c> written to standard error by librdkafka itself.</param>
 public sealed class KafkaDestinationFactory(ILoggerFactory? loggers = null) : IDestinationFactory
 {
     public string Path => "kafka";
@@ -23,7 +23,7 @@ public sealed class KafkaDestinationFactory(ILoggerFactory? loggers = null) : ID
         }
 
         var options = SpecBinder.BindValid<KafkaSpec>(spec.Spec, spec.Location, o => o.Validate());
-        var logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Workers.Destinations.Kafka");
+        var logger = loggers?.CreateLogger("Workers.Destinations.Kafka");
         return new KafkaDestination(options, timeouts, logger);
     }
 }
