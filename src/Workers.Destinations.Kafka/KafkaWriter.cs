@@ -22,25 +22,15 @@ static class KafkaWriter
         var gzip = spec.Encoder.Compression == Files.FileCompression.Gzip;
         var sent = new List<(long Offset, int Rows, int Bytes, Task<DeliveryResult<string, byte[]>> Delivery)>();
         var client = producer.Current;
-        long offset = 0;
-        foreach (var record in insert.Batches)
+        try
         {
-            for (var start = 0; start < record.Length; start += spec.BatchSize)
-            {
-                var rows = Math.Min(spec.BatchSize, record.Length - start);
-                // A slice shares the record's buffers, which the insert message owns and disposes.
-                var part = start == 0 && rows == record.Length ? record : record.Slice(start, rows);
-                var value = await spec.Encoder.EncodeAsync(table, part, cancellationToken);
-                var message = new Message<string, byte[]>
-                {
-                    Key = KafkaHeaders.Key(insert.BatchId, offset + start),
-                    Value = value,
-                    Headers = KafkaHeaders.For(insert, offset + start, rows, contentType, gzip),
-                };
-                sent.Add((offset + start, rows, value.Length, Produce(client, topic, message, cancellationToken)));
-            }
-
-            offset += record.Length;
+            await ProduceAllAsync(client, spec, table, insert, topic, contentType, gzip, sent, cancellationToken);
+        }
+        catch
+        {
+            // Encoding failed or was cancelled part-way: what was already handed to librdkafka still reports, unobserved.
+            sent.ForEach(s => s.Delivery.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default));
+            throw;
         }
 
         try
@@ -61,6 +51,32 @@ static class KafkaWriter
         }
 
         return new WriteResult(insert.Rows, Duplicate: false);
+    }
+
+    /// <summary>Encodes and hands every message of the batch to the producer; their deliveries go into <paramref name="sent"/>.</summary>
+    static async Task ProduceAllAsync(IProducer<string, byte[]> client, KafkaSpec spec, TableSchema table, InsertMessage insert, string topic, string contentType, bool gzip,
+        List<(long Offset, int Rows, int Bytes, Task<DeliveryResult<string, byte[]>> Delivery)> sent, CancellationToken cancellationToken)
+    {
+        long offset = 0;
+        foreach (var record in insert.Batches)
+        {
+            for (var start = 0; start < record.Length; start += spec.BatchSize)
+            {
+                var rows = Math.Min(spec.BatchSize, record.Length - start);
+                // A slice shares the record's buffers, which the insert message owns and disposes.
+                var part = start == 0 && rows == record.Length ? record : record.Slice(start, rows);
+                var value = await spec.Encoder.EncodeAsync(table, part, cancellationToken);
+                var message = new Message<string, byte[]>
+                {
+                    Key = KafkaHeaders.Key(insert.BatchId, offset + start),
+                    Value = value,
+                    Headers = KafkaHeaders.For(insert, offset + start, rows, contentType, gzip),
+                };
+                sent.Add((offset + start, rows, value.Length, Produce(client, topic, message, cancellationToken)));
+            }
+
+            offset += record.Length;
+        }
     }
 
     static Task<DeliveryResult<string, byte[]>> Produce(IProducer<string, byte[]> client, string topic, Message<string, byte[]> message, CancellationToken cancellationToken)

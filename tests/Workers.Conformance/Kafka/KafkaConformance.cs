@@ -169,7 +169,7 @@ public abstract class KafkaConformance : IAsyncLifetime
         }
 
         // What a consumer that keeps the first message of each key reads: every row once.
-        var encoder = Destination().Clients.Spec.Encoder;
+        var encoder = destination.Clients.Spec.Encoder;
         var deduplicated = new List<object?[]>();
         foreach (var message in byKey.Select(g => g.First()))
         {
