@@ -3,6 +3,7 @@ using Workers.Core.Destinations;
 using Workers.Destinations.Files;
 using Workers.Destinations.DuckDb;
 using Workers.Destinations.MySql;
+using Workers.Destinations.Kafka;
 using Workers.Destinations.PostgreSql;
 using Workers.Destinations.Sqlite;
 
@@ -14,6 +15,7 @@ static class DestinationCatalog
     static readonly IDestinationFactory[] Factories =
     [
         new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory(), new MySqlDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory(),
+        new KafkaDestinationFactory(),
     ];
 
     /// <summary>Every built-in destination, in the order <c>workers destinations</c> lists them.</summary>

@@ -140,8 +140,14 @@ public static class SpecBinder
 
         if (type == typeof(YamlMappingNode))
         {
-            // A nested options object (e.g. format_spec): its owner binds it with its own type.
-            return node as YamlMappingNode ?? throw new ConfigException($"{where}: must be a mapping");
+            // A nested options object (e.g. format_spec): its owner binds it with its own type. CloudQuery's own
+            // examples leave it empty (`format_spec:` over commented-out keys), which YAML reads as null: none given.
+            return node switch
+            {
+                YamlMappingNode mapping => mapping,
+                YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted), Value: null or "" or "~" or "null" } => null,
+                _ => throw new ConfigException($"{where}: must be a mapping"),
+            };
         }
 
         if (IsOptionsClass(type))
