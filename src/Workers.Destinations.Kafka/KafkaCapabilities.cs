@@ -1,4 +1,5 @@
 using Workers.Core.Config;
+using Workers.Core.Destinations;
 
 namespace Workers.Destinations.Kafka;
 
@@ -24,4 +25,7 @@ public static class KafkaCapabilities
         "idempotent producer with acks=all, acked from the queue only after Kafka acknowledged every message; " +
         "a batch redelivered after a crash is produced again with the same keys (<batch id>/<row offset>) and headers, " +
         "so a consumer drops the copies by key (or a compacted topic does)";
+
+    /// <summary>The declaration the capability model checks configurations against.</summary>
+    public static DestinationCapabilities Value { get; } = new(WriteModes, MigrateModes, DeletesStale, DeletesRecords, RedeliveryGuard.IdempotentProducer, ExactlyOnce);
 }

@@ -5,25 +5,33 @@ using Workers.Core.Destinations;
 namespace Workers.Destinations.Kafka;
 
 /// <summary>The <c>kafka</c> destination: a topic per table on a Kafka cluster, as CloudQuery's Kafka plugin.</summary>
-/// <param name="loggers">Where librdkafka's own log goes (at debug level, or information with <c>verbose</c>); without
-/// one it is dropped, or with <c>verbose</c> written to standard error by librdkafka itself.</param>
-public sealed class KafkaDestinationFactory(ILoggerFactory? loggers = null) : IDestinationFactory
+public sealed class KafkaDestinationFactory : DestinationFactory<KafkaSpec>
 {
-    public string Path => "kafka";
+    readonly ILoggerFactory? _loggers;
+    readonly KafkaTimeouts _timeouts;
 
-    public IDestination Create(DestinationSpec spec) => Create(spec, KafkaTimeouts.Default);
-
-    internal IDestination Create(DestinationSpec spec, KafkaTimeouts timeouts)
+    /// <param name="loggers">Where librdkafka's own log goes (at debug level, or information with <c>verbose</c>); without
+    /// one it is dropped, or with <c>verbose</c> written to standard error by librdkafka itself.</param>
+    public KafkaDestinationFactory(ILoggerFactory? loggers = null)
+        : this(loggers, KafkaTimeouts.Default)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        if (!KafkaCapabilities.WriteModes.Contains(spec.WriteMode))
-        {
-            throw new ConfigException(
-                $"{spec.Location}: spec.write_mode: kafka supports only append (a topic is a log, rows are never replaced), got {SpecBinder.Kebab(spec.WriteMode.ToString())}");
-        }
-
-        var options = SpecBinder.BindValid<KafkaSpec>(spec.Spec, spec.Location, o => o.Validate());
-        var logger = loggers?.CreateLogger("Workers.Destinations.Kafka");
-        return new KafkaDestination(options, timeouts, logger);
     }
+
+    internal KafkaDestinationFactory(ILoggerFactory? loggers, KafkaTimeouts timeouts)
+    {
+        _loggers = loggers;
+        _timeouts = timeouts;
+    }
+
+    public override string Path => "kafka";
+
+    public override DestinationCapabilities Capabilities => KafkaCapabilities.Value;
+
+    /// <summary>The destination with other timeouts (tests make the broker-down cases quick).</summary>
+    internal IDestination Create(DestinationSpec spec, KafkaTimeouts timeouts) => new KafkaDestinationFactory(_loggers, timeouts).Create(spec);
+
+    protected override IEnumerable<string> Validate(KafkaSpec spec) => spec.Validate();
+
+    protected override IDestination Create(KafkaSpec spec, DestinationContext context) =>
+        new KafkaDestination(spec, _timeouts, _loggers?.CreateLogger("Workers.Destinations.Kafka"));
 }

@@ -1,6 +1,5 @@
-using Workers.Core.Config;
 using Workers.Destinations.Files.Formats;
-using YamlDotNet.RepresentationModel;
+using Workers.Destinations.Files;
 
 namespace Workers.Destinations.Kafka;
 
@@ -22,15 +21,15 @@ public sealed class KafkaSpec
     public bool EnforceTlsVerification { get; set; }
 
     /// <summary><c>cert_file_path</c>, <c>key_file_path</c>, <c>ca_file_path</c>: TLS, with a client certificate.</summary>
-    public YamlMappingNode? TlsDetails { get; set; }
+    public KafkaTlsDetails? TlsDetails { get; set; }
 
     /// <summary><c>num_partitions</c>, <c>replication_factor</c>: for the topics this destination creates.</summary>
-    public YamlMappingNode? TopicDetails { get; set; }
+    public KafkaTopicDetails? TopicDetails { get; set; }
 
     /// <summary>csv, json or parquet: the layout of each message's value.</summary>
     public string Format { get; set; } = "";
 
-    public YamlMappingNode? FormatSpec { get; set; }
+    public FileFormatSpec? FormatSpec { get; set; }
 
     /// <summary>Empty or gzip, around each whole message value.</summary>
     public string Compression { get; set; } = "";
@@ -98,24 +97,7 @@ public sealed class KafkaSpec
             yield break;
         }
 
-        KafkaTlsDetails tls;
-        string? error = null;
-        try
-        {
-            tls = SpecBinder.Bind<KafkaTlsDetails>(TlsDetails, "tls_details");
-        }
-        catch (ConfigException ex)
-        {
-            tls = new KafkaTlsDetails();
-            error = Nested("tls_details", ex);
-        }
-
-        if (error is not null)
-        {
-            yield return error;
-            yield break;
-        }
-
+        var tls = TlsDetails;
         var given = new[] { ("cert_file_path", tls.CertFilePath), ("key_file_path", tls.KeyFilePath), ("ca_file_path", tls.CaFilePath) };
         if (given.All(g => g.Item2.Length == 0))
         {
@@ -145,24 +127,7 @@ public sealed class KafkaSpec
             yield break;
         }
 
-        KafkaTopicDetails details;
-        string? error = null;
-        try
-        {
-            details = SpecBinder.Bind<KafkaTopicDetails>(TopicDetails, "topic_details");
-        }
-        catch (ConfigException ex)
-        {
-            details = new KafkaTopicDetails();
-            error = Nested("topic_details", ex);
-        }
-
-        if (error is not null)
-        {
-            yield return error;
-            yield break;
-        }
-
+        var details = TopicDetails;
         if (details.NumPartitions < 1)
         {
             yield return $"topic_details.num_partitions: must be a positive integer, got {details.NumPartitions}";
@@ -175,8 +140,4 @@ public sealed class KafkaSpec
 
         Topics = details;
     }
-
-    // SpecBinder names the field "spec.spec.x"; it sits one level deeper here.
-    static string Nested(string block, ConfigException ex) =>
-        block + "." + ex.Message.Replace(block + ": spec.spec.", "", StringComparison.Ordinal);
 }

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using Apache.Arrow;
 using Workers.Core.Schema;
-using YamlDotNet.RepresentationModel;
 
 namespace Workers.Destinations.Files.Formats;
 
@@ -30,7 +29,7 @@ public sealed class RecordEncoder
     /// Validates the three keys as the file destinations do; every complaint names its field (<c>format</c>,
     /// <c>format_spec.x</c>, <c>compression</c>). Null with the complaints when there is any.
     /// </summary>
-    public static RecordEncoder? Create(string format, YamlMappingNode? formatSpec, string compression, out IReadOnlyList<string> errors)
+    public static RecordEncoder? Create(string format, FileFormatSpec? formatSpec, string compression, out IReadOnlyList<string> errors)
     {
         // A path that is always valid, so that only the format keys can be at fault.
         var spec = new FileSpec { Path = "out/{{TABLE}}/{{BATCH_ID}}.{{FORMAT}}", Format = format, FormatSpec = formatSpec, Compression = compression };
