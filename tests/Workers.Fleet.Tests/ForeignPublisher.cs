@@ -54,11 +54,12 @@ sealed class ForeignPublisher : IAsyncDisposable
         }
     }
 
-    public async Task PublishAsync(string destination, WireMessage message)
+    /// <param name="contentType">The AMQP content_type; null sends none (a hostile publisher's choice).</param>
+    public async Task PublishAsync(string destination, WireMessage message, string? contentType = WireHeaders.ContentType)
     {
         var properties = new BasicProperties
         {
-            ContentType = WireHeaders.ContentType,
+            ContentType = contentType,
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = message.MessageId.ToString(),
             Headers = message.Headers.ToDictionary(h => h.Key, h => (object?)Encoding.UTF8.GetBytes(h.Value)),

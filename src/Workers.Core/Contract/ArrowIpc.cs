@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
+using Workers.Core.Contract.Arrow;
 
 namespace Workers.Core.Contract;
 
@@ -25,25 +26,59 @@ public static class ArrowIpc
         return stream.ToArray();
     }
 
-    /// <summary>Reads a whole stream; any failure becomes a contract violation naming what broke.</summary>
+    /// <summary>
+    /// Reads a whole stream; any failure becomes a contract violation naming what broke. Nothing is trusted: the
+    /// framing and metadata are walked first (<see cref="ArrowStreamLayout"/>), every buffer of every batch is
+    /// checked against the columnar layout before a cell can be read (<see cref="ArrowBufferValidator"/>), and
+    /// dictionary-encoded columns come back as columns of their value type.
+    /// </summary>
     public static (Apache.Arrow.Schema Schema, List<RecordBatch> Batches) Read(ReadOnlyMemory<byte> body)
     {
         var batches = new List<RecordBatch>();
         try
         {
+            ArrowStreamLayout.Scan(body.Span);
             using var reader = new ArrowStreamReader(body);
+            var schema = reader.Schema ?? throw new ContractViolationException("body is not a readable Arrow IPC stream: it holds no schema");
+            ArrowBufferValidator.CheckSchema(schema);
+            var decoded = DictionaryDecoder.HasDictionaries(schema) ? DictionaryDecoder.Decode(schema) : schema;
             while (reader.ReadNextRecordBatch() is { } batch)
             {
-                batches.Add(batch);
+                try
+                {
+                    ArrowBufferValidator.CheckBatch(schema, batch);
+                }
+                catch
+                {
+                    batch.Dispose();
+                    throw;
+                }
+
+                if (ReferenceEquals(decoded, schema))
+                {
+                    batches.Add(batch);
+                }
+                else
+                {
+                    using (batch)
+                    {
+                        batches.Add(DictionaryDecoder.Decode(decoded, batch));
+                    }
+                }
             }
 
-            return (reader.Schema ?? throw new ContractViolationException("body is not a readable Arrow IPC stream: it holds no schema"), batches);
+            return (decoded, batches);
         }
-        catch (Exception ex) when (ex is not ContractViolationException)
+        catch (Exception ex)
         {
             foreach (var batch in batches)
             {
                 batch.Dispose();
+            }
+
+            if (ex is ContractViolationException)
+            {
+                throw;
             }
 
             throw new ContractViolationException($"body is not a readable Arrow IPC stream: {ex.Message}", ex);

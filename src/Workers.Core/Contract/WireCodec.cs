@@ -105,6 +105,13 @@ public static class WireCodec
     public static DestinationMessage Decode(WireMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (message.ContentType is { } contentType && !string.Equals(contentType, WireHeaders.ContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ContractViolationException(contentType.Length == 0
+                ? $"the message has no content_type; a Workers message has {WireHeaders.ContentType}"
+                : $"content_type '{Truncate(contentType)}' is not {WireHeaders.ContentType}");
+        }
+
         var kindText = Required(message, WireHeaders.Kind);
         if (!MessageKinds.TryParse(kindText, out var kind))
         {
@@ -116,6 +123,12 @@ public static class WireCodec
             Required(message, WireHeaders.SourceName),
             RequiredTime(message));
         var table = Required(message, WireHeaders.Table);
+        if (ReservedNames.IsReserved(table))
+        {
+            throw new ContractViolationException(
+                $"cq-table '{Truncate(table)}' starts with the reserved prefix {ReservedNames.Prefix}: that is where workers keep their ledger and bookkeeping tables");
+        }
+
         if (kind != MessageKind.Insert)
         {
             // Throws: a claim check on anything but an insert breaks the contract.
@@ -127,9 +140,17 @@ public static class WireCodec
             case MessageKind.MigrateTable:
             {
                 var (schema, batches) = ArrowIpc.Read(message.Body);
+                var rows = batches.Sum(b => (long)b.Length);
                 foreach (var batch in batches)
                 {
                     batch.Dispose();
+                }
+
+                if (batches.Count > 0)
+                {
+                    // Rows sent this way would otherwise vanish without a trace: the publisher meant an insert.
+                    throw new ContractViolationException(
+                        $"a migrate-table body holds the schema alone, but this one carries {batches.Count} record batch(es) with {rows} rows; send rows as an insert");
                 }
 
                 CheckTable(table, schema);

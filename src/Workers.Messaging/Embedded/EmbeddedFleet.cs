@@ -30,8 +30,7 @@ public sealed class EmbeddedFleet : ISyncPublisher, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var bus = Bus.Factory.CreateUsingInMemory(cfg =>
         {
-            cfg.AddSerializer(new ArrowSerializerFactory(), isSerializer: false);
-            cfg.AddDeserializer(new ArrowSerializerFactory(), isDefault: true);
+            cfg.UseOnlyArrow();
             foreach (var writer in writers)
             {
                 cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint => WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory));

@@ -51,8 +51,7 @@ public sealed class RabbitMqFleet : IAsyncDisposable
                     host.UseSsl(ssl => ssl.ServerName = broker.Host);
                 }
             });
-            cfg.AddSerializer(new ArrowSerializerFactory(), isSerializer: false);
-            cfg.AddDeserializer(new ArrowSerializerFactory(), isDefault: true);
+            cfg.UseOnlyArrow();
             foreach (var writer in writers)
             {
                 cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint =>

@@ -12,10 +12,15 @@ sealed class ArrowMessageDeserializer : IMessageDeserializer
 
     public void Probe(ProbeContext context) => context.CreateScope("arrow").Add("contentType", ContentType.MediaType);
 
+    // Every delivery reaches this deserializer, whatever its content type (it is the default), so that a wrong one
+    // is dead-lettered by the codec with its reason instead of being read as Arrow or skipped.
     public ConsumeContext Deserialize(ReceiveContext receiveContext) =>
-        new BodyConsumeContext(receiveContext, Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress));
+        new BodyConsumeContext(receiveContext, Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress, receiveContext.ContentType?.MediaType ?? ""));
 
-    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)
+    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null) =>
+        Deserialize(body, headers, destinationAddress, contentType: null);
+
+    static ArrowSerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress, string? contentType)
     {
         var messageContext = new RawMessageContext(headers, destinationAddress, RawSerializerOptions.AnyMessageType);
         var strings = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -34,7 +39,7 @@ sealed class ArrowMessageDeserializer : IMessageDeserializer
             }
         }
 
-        var message = new WireMessage(messageContext.MessageId ?? Guid.Empty, strings, body.GetBytes());
+        var message = new WireMessage(messageContext.MessageId ?? Guid.Empty, strings, body.GetBytes()) { ContentType = contentType };
         return new ArrowSerializerContext(messageContext, message);
     }
 
