@@ -11,6 +11,6 @@ public sealed class PostgreSqlDestinationFactory : IDestinationFactory
     public IDestination Create(DestinationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new PostgreSqlDestination(SpecBinder.BindValid<PostgreSqlSpec>(spec.Spec, spec.Location, options => options.Validate()));
+        return new PostgreSqlDestination(SpecBinder.BindValid<PostgreSqlSpec>(spec.Spec, spec.Location, options => PostgreSqlConnectionString.Normalize(options) is { } error ? [error] : options.Validate()));
     }
 }
