@@ -78,6 +78,10 @@ public static class CloudQueryKeys
         }
     }
 
+    /// <summary>True for a top-level key <see cref="CheckTopLevel"/> has already judged (and, reaching here, accepted).</summary>
+    internal static bool Judged(string kind, string key) =>
+        (kind == "source" ? UnsupportedSourceKeys : UnsupportedDestinationKeys).ContainsKey(key);
+
     /// <summary>
     /// The built-in a <c>path</c> (and <c>registry</c>) names: <c>cloudquery/postgresql</c> and <c>postgresql</c> are
     /// the same plugin. A registry that runs external plugins is refused.

@@ -185,7 +185,7 @@ public static class ConfigLoader
         var name = RequiredName(spec, where);
         where = $"{where} (source \"{name}\")";
         CloudQueryKeys.CheckTopLevel("source", spec, where);
-        CheckKnown(spec, where, "name", "path", "tables", "skip_tables", "destinations", "spec");
+        CheckKnown(spec, where, "source", "name", "path", "tables", "skip_tables", "destinations", "spec");
         var path = OptionalScalar(spec, "path", where) ?? throw new ConfigException($"{where}: spec.path: required (the built-in source, e.g. test)");
         path = CloudQueryKeys.BuiltInPath(path, OptionalScalar(spec, "registry", where), where);
         var tables = OptionalList(spec, "tables", where) ?? ["*"];
@@ -203,7 +203,7 @@ public static class ConfigLoader
         var name = RequiredName(spec, where);
         where = $"{where} (destination \"{name}\")";
         CloudQueryKeys.CheckTopLevel("destination", spec, where);
-        CheckKnown(spec, where, "name", "path", "write_mode", "migrate_mode", "pk_mode", "spec", "send_sync_summary", "sync_group_id");
+        CheckKnown(spec, where, "destination", "name", "path", "write_mode", "migrate_mode", "pk_mode", "spec", "send_sync_summary", "sync_group_id");
         var written = OptionalScalar(spec, "path", where) ?? throw new ConfigException($"{where}: spec.path: required (the built-in destination, e.g. sqlite)");
         var path = CloudQueryKeys.BuiltInPath(written, OptionalScalar(spec, "registry", where), where);
         var version = OptionalScalar(spec, "version", where);
@@ -286,9 +286,9 @@ public static class ConfigLoader
             ? node as YamlMappingNode ?? (node is YamlScalarNode { Value: null or "" } ? new YamlMappingNode() : throw new ConfigException($"{where}: spec.spec: must be a mapping"))
             : new YamlMappingNode();
 
-    static void CheckKnown(YamlMappingNode spec, string where, params string[] known)
+    static void CheckKnown(YamlMappingNode spec, string where, string kind, params string[] known)
     {
-        foreach (var key in Keys(spec).Where(k => !known.Contains(k) && !MetadataFields.Contains(k)))
+        foreach (var key in Keys(spec).Where(k => !known.Contains(k) && !MetadataFields.Contains(k) && !CloudQueryKeys.Judged(kind, k)))
         {
             throw new ConfigException($"{where}: spec.{key}: unknown field (known: {string.Join(", ", known)})");
         }
