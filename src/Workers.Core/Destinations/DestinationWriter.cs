@@ -55,10 +55,20 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
                         $"waiting: {result.AppliedBatches} of {result.ExpectedBatches} batches applied", Waiting: true);
             }
 
+            case DeleteRecordMessage:
+                throw RefuseDeleteRecord();
+
             default:
                 throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message));
         }
     }
+
+    /// <summary>
+    /// The one place that answers delete-record (wire contract v1.1) today: every destination refuses it as poison
+    /// with this reason, until destinations declare the capability and the SQL layer applies it (issue 17).
+    /// </summary>
+    NotSupportedByDestinationException RefuseDeleteRecord() =>
+        new($"delete-record is not supported by destination {spec.Name} ({spec.Path})");
 
     /// <summary>
     /// The lazy migration before the first insert of a schema this process has not seen. Concurrent inserts of that
