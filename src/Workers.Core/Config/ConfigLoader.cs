@@ -195,7 +195,10 @@ public static class ConfigLoader
             throw new ConfigException($"{where}: spec.destinations: required, name at least one destination");
         }
 
-        return new SourceSpec(name, path, tables, OptionalList(spec, "skip_tables", where) ?? [], destinations, NestedSpec(spec, where), where);
+        return new SourceSpec(name, path, tables, OptionalList(spec, "skip_tables", where) ?? [], destinations, NestedSpec(spec, where), where)
+        {
+            Version = OptionalScalar(spec, "version", where),
+        };
     }
 
     static DestinationSpec ReadDestination(YamlMappingNode spec, string where, List<string> notices)

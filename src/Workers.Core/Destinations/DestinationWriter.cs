@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Workers.Core.Config;
 using Workers.Core.Contract;
 using Workers.Core.Schema;
+using Workers.Core.Sync;
 
 namespace Workers.Core.Destinations;
 
@@ -27,14 +28,15 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
         {
             case MigrateTableMessage migrate:
             {
-                var table = Effective(migrate.Schema);
+                var table = Effective(WithSyncGroup(migrate.Schema));
                 var result = await destination.MigrateAsync(table, spec.MigrateMode, migrate.Sync, cancellationToken);
                 _knownSchemas.TryAdd(Fingerprint(table), 0);
                 return new ApplyResult(message.Kind, message.Table, 0, $"migrate: {result.Action}{Describe(result)}");
             }
 
-            case InsertMessage insert:
+            case InsertMessage received:
             {
+                var insert = WithSyncGroup(received);
                 var table = Effective(insert.Schema);
                 await MigrateOnceAsync(table, insert.Sync, cancellationToken);
 
@@ -61,6 +63,22 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
             default:
                 throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message));
         }
+    }
+
+    // sync_group_id is the destination's: its workers add the column, rendered from the message's own sync.
+    Apache.Arrow.Schema WithSyncGroup(Apache.Arrow.Schema schema) => spec.SyncGroupId is null ? schema : SyncGroups.AddTo(schema);
+
+    InsertMessage WithSyncGroup(InsertMessage insert)
+    {
+        if (spec.SyncGroupId is null)
+        {
+            return insert;
+        }
+
+        // The new batches share the received columns, which the received message still owns and disposes.
+        var value = SyncGroups.Render(spec.SyncGroupId, insert.Sync);
+        var batches = insert.Batches.Select(b => SyncGroups.AddTo(b, value)).ToList();
+        return insert with { Schema = SyncGroups.AddTo(insert.Schema), Batches = batches };
     }
 
     /// <summary>
