@@ -6,7 +6,7 @@ using Workers.Core.Schema;
 namespace Workers.Core.Contract;
 
 /// <summary>
-/// The body of a <c>delete-record</c> (docs/wire-format.md §5.4): an Arrow IPC stream whose schema has one field
+/// The body of a <c>delete-record</c> (docs/wire-format.md §5.1): an Arrow IPC stream whose schema has one field
 /// per predicate — named after the column it compares, typed as the value, with <c>cq:delete_record:group</c> =
 /// the index of its group — and whose one record batch holds the values in its single row. The schema's metadata
 /// carries <c>cq:table_name</c>, <c>cq:delete_record:groups</c> (each group's grouping, <c>AND</c> or <c>OR</c>,

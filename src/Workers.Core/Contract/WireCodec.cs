@@ -103,7 +103,7 @@ public static class WireCodec
     }
 
     /// <summary>
-    /// A v1.1 <c>delete-record</c> (docs/wire-format.md §5.4). Its message id is the idempotency key: redelivered
+    /// A v1.1 <c>delete-record</c> (docs/wire-format.md §5.1). Its message id is the idempotency key: redelivered
     /// or replayed, it keeps it.
     /// </summary>
     public static WireMessage EncodeDeleteRecord(SyncInfo sync, string table, IReadOnlyList<PredicateGroup> whereClause, IReadOnlyList<TableRelation> relations)
