@@ -10,7 +10,9 @@ public sealed class PostgreSqlDestinationFactory : DestinationFactory<PostgreSql
 
     public override DestinationCapabilities Capabilities => SqlDestination.Capabilities;
 
-    protected override IEnumerable<string> Validate(PostgreSqlSpec spec) => spec.Validate();
+    // libpq URIs and key=value strings become Npgsql's form first, so that every check below reads one form.
+    protected override IEnumerable<string> Validate(PostgreSqlSpec spec) =>
+        PostgreSqlConnectionString.Normalize(spec) is { } error ? [error] : spec.Validate();
 
     protected override IDestination Create(PostgreSqlSpec spec, DestinationContext context) =>
         new SqlDestination(new PostgreSqlDialect(spec), new SqlDestinationOptions(spec.LedgerRetention));

@@ -31,9 +31,13 @@ sealed class WorkersProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static WorkersProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static WorkersProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        StartIn(null, environment, arguments);
+
+    /// <summary>As <see cref="Start"/>, in <paramref name="directory"/> (relative paths in a file resolve there).</summary>
+    public static WorkersProcess StartIn(string? directory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory ?? "" };
         start.ArgumentList.Add(CliPath());
         foreach (var argument in arguments)
         {

@@ -45,6 +45,11 @@ static partial class RunCommand
         using var tracing = Tracing.StartFromEnvironment("workers-run");
         var writers = config.Destinations.Select(DestinationCatalog.CreateWriter).ToList();
         var logger = loggers.CreateLogger("Workers.Run");
+        foreach (var notice in config.Notices)
+        {
+            LogNotice(logger, notice);
+        }
+
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck")) : null;
         var options = new WorkerOptions { ConcurrentMessages = concurrency, StopBound = stopBound, ClaimCheck = claimCheck };
         var metrics = new WorkerMetrics(writers.Select(w => w.Spec.Name));
@@ -103,6 +108,9 @@ static partial class RunCommand
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: no new messages; in-flight ones finish or return to the queue")]
     static partial void LogStopping(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Notice}")]
+    static partial void LogNotice(ILogger logger, string notice);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped")]
     static partial void LogStopped(ILogger logger);

@@ -36,7 +36,7 @@ static class SyncCommand
         var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
         if (BrokerSettings.Optional() is { } broker)
         {
-            return await PublishToBrokerAsync(broker, sources, wait, loggers, output, cancellationToken);
+            return await PublishToBrokerAsync(broker, sources, config.Destinations, wait, loggers, output, cancellationToken);
         }
 
         foreach (var source in config.Sources)
@@ -62,7 +62,7 @@ static class SyncCommand
             await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions { Breaker = null }, DeliveryObservers.Combine(tracker, new TraceEvents()), loggers, cancellationToken))
             {
                 var publisher = new NotifyingPublisher(new TracingPublisher(fleet), (_, _) => tracker.MessagePublished());
-                var runner = new SyncRunner(publisher, TimeProvider.System, tracker);
+                var runner = new SyncRunner(publisher, TimeProvider.System, tracker) { Destinations = used };
                 foreach (var (spec, source) in sources)
                 {
                     syncs.Add(await RunTracedAsync(runner, spec, source, cancellationToken));
@@ -112,7 +112,7 @@ static class SyncCommand
     /// <paramref name="wait"/> it then follows the workers' progress events until every destination has an outcome
     /// for every message, and exits 1 if any was dead-lettered.
     /// </summary>
-    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
+    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, IReadOnlyList<DestinationSpec> destinations, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
         await output.WriteLineAsync($"publishing to {broker}");
         var stopwatch = Stopwatch.StartNew();
@@ -121,7 +121,7 @@ static class SyncCommand
         await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
         ISyncPublisher publisher = new TracingPublisher(claimCheck ?? (ISyncPublisher)rabbit);
-        var runner = new SyncRunner(waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect), TimeProvider.System, progress);
+        var runner = new SyncRunner(waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect), TimeProvider.System, progress) { Destinations = destinations };
         foreach (var (spec, source) in sources)
         {
             var sync = await RunTracedAsync(runner, spec, source, cancellationToken);

@@ -5,11 +5,16 @@ namespace Workers.Core.Config;
 
 /// <summary>
 /// Reads CloudQuery-shaped YAML: several documents per file, each <c>kind: source</c> or <c>kind: destination</c>
-/// with a <c>spec</c>; <c>${ENV}</c> expanded first. Every error names the file, the document and the field.
+/// with a <c>spec</c>; <c>${ENV}</c> expanded in the scalar values once the YAML is parsed. Every error names the
+/// file, the document and the field.
 /// </summary>
 public static class ConfigLoader
 {
-    static readonly HashSet<string> IgnoredFields = new(StringComparer.Ordinal) { "version", "registry" };
+    /// <summary>How deeply collections may nest. CloudQuery specs need a handful; YamlDotNet's loader recurses, so
+    /// a file of 100,000 <c>[</c> would overflow the stack (and that cannot be caught) without this bound.</summary>
+    public const int MaxNesting = 64;
+
+    static readonly HashSet<string> MetadataFields = new(StringComparer.Ordinal) { "version", "registry" };
 
     public static WorkersConfig LoadFile(string path, Func<string, string?>? environment = null)
     {
@@ -23,11 +28,12 @@ public static class ConfigLoader
 
     public static WorkersConfig Parse(string yaml, string file, Func<string, string?>? environment = null)
     {
-        var expanded = EnvExpander.Expand(yaml, environment ?? Environment.GetEnvironmentVariable, file);
+        ArgumentNullException.ThrowIfNull(yaml);
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(expanded));
+            CheckNesting(yaml, file);
+            stream.Load(new StringReader(yaml));
         }
         catch (YamlException ex)
         {
@@ -39,8 +45,11 @@ public static class ConfigLoader
             throw new ConfigException($"{file}: not valid YAML (an unclosed [ or {{?): {ex.Message}", ex);
         }
 
+        EnvExpander.Expand(stream, environment ?? Environment.GetEnvironmentVariable, file);
+        RegisterLiteralSecrets(stream);
         var sources = new List<SourceSpec>();
         var destinations = new List<DestinationSpec>();
+        var notices = new List<string>();
         var number = 0;
         foreach (var document in stream.Documents)
         {
@@ -71,8 +80,10 @@ public static class ConfigLoader
                     sources.Add(ReadSource(spec, where));
                     break;
                 case "destination":
-                    destinations.Add(ReadDestination(spec, where));
+                    destinations.Add(ReadDestination(spec, where, notices));
                     break;
+                case "transformer":
+                    throw new ConfigException($"{where}: kind: {CloudQueryKeys.NotSupported("kind: transformer")} (transformer plugins do not run in Workers)");
                 default:
                     throw new ConfigException($"{where}: kind: must be source or destination, got '{kind}'");
             }
@@ -93,15 +104,90 @@ public static class ConfigLoader
             throw new ConfigException($"{duplicate.Last().Location}: spec.name: destination \"{duplicate.Key}\" is declared twice");
         }
 
-        return new WorkersConfig(file, sources, destinations);
+        return new WorkersConfig(file, sources, destinations) { Notices = notices };
     }
+
+    /// <summary>Walks the stream's events (no recursion) and refuses nesting deeper than <see cref="MaxNesting"/>.</summary>
+    static void CheckNesting(string yaml, string file)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart:
+                    if (++depth > MaxNesting)
+                    {
+                        throw new ConfigException($"{file}: line {parser.Current.Start.Line}: nested more than {MaxNesting} levels deep (lists and mappings inside each other); a configuration never needs that many");
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd:
+                    depth--;
+                    break;
+            }
+        }
+    }
+
+    // A literal password in a file is as secret as one from the environment: the values of secret-named keys are
+    // registered whole, and the passwords inside a connection string (not the whole string: for SQLite it is a
+    // file name, worth showing) are registered as parts.
+    static void RegisterLiteralSecrets(YamlStream stream)
+    {
+        var seen = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<YamlNode>(stream.Documents.Select(d => d.RootNode));
+        while (pending.Count > 0)
+        {
+            var node = pending.Pop();
+            if (!seen.Add(node))
+            {
+                continue;
+            }
+
+            switch (node)
+            {
+                case YamlSequenceNode sequence:
+                    sequence.Children.ToList().ForEach(pending.Push);
+                    break;
+                case YamlMappingNode mapping:
+                    foreach (var (key, value) in mapping.Children)
+                    {
+                        if (key is YamlScalarNode { Value: { } name } && value is YamlScalarNode { Value: { Length: > 0 } text })
+                        {
+                            if (IsSecretName(name))
+                            {
+                                Secrets.Register(text);
+                            }
+                            else
+                            {
+                                Secrets.RegisterPartsOf(text);
+                            }
+                        }
+                        else
+                        {
+                            pending.Push(value);
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    static bool IsSecretName(string key) =>
+        key.Contains("password", StringComparison.OrdinalIgnoreCase) || key.Contains("secret", StringComparison.OrdinalIgnoreCase)
+        || key.Contains("token", StringComparison.OrdinalIgnoreCase) || key.EndsWith("_key", StringComparison.OrdinalIgnoreCase)
+        || key.Contains("key_json", StringComparison.OrdinalIgnoreCase) || key is "sas" or "credentials";
 
     static SourceSpec ReadSource(YamlMappingNode spec, string where)
     {
         var name = RequiredName(spec, where);
         where = $"{where} (source \"{name}\")";
-        CheckKnown(spec, where, "name", "path", "tables", "skip_tables", "destinations", "spec");
+        CloudQueryKeys.CheckTopLevel("source", spec, where);
+        CheckKnown(spec, where, "source", "name", "path", "tables", "skip_tables", "destinations", "spec");
         var path = OptionalScalar(spec, "path", where) ?? throw new ConfigException($"{where}: spec.path: required (the built-in source, e.g. test)");
+        path = CloudQueryKeys.BuiltInPath(path, OptionalScalar(spec, "registry", where), where);
         var tables = OptionalList(spec, "tables", where) ?? ["*"];
         var destinations = OptionalList(spec, "destinations", where) ?? [];
         if (destinations.Count == 0)
@@ -109,27 +195,58 @@ public static class ConfigLoader
             throw new ConfigException($"{where}: spec.destinations: required, name at least one destination");
         }
 
-        return new SourceSpec(name, path, tables, OptionalList(spec, "skip_tables", where) ?? [], destinations, NestedSpec(spec, where), where);
+        return new SourceSpec(name, path, tables, OptionalList(spec, "skip_tables", where) ?? [], destinations, NestedSpec(spec, where), where)
+        {
+            Version = OptionalScalar(spec, "version", where),
+        };
     }
 
-    static DestinationSpec ReadDestination(YamlMappingNode spec, string where)
+    static DestinationSpec ReadDestination(YamlMappingNode spec, string where, List<string> notices)
     {
         var name = RequiredName(spec, where);
         where = $"{where} (destination \"{name}\")";
-        CheckKnown(spec, where, "name", "path", "write_mode", "migrate_mode", "pk_mode", "spec", "send_sync_summary", "sync_group_id");
-        var path = OptionalScalar(spec, "path", where) ?? throw new ConfigException($"{where}: spec.path: required (the built-in destination, e.g. sqlite)");
+        CloudQueryKeys.CheckTopLevel("destination", spec, where);
+        CheckKnown(spec, where, "destination", "name", "path", "write_mode", "migrate_mode", "pk_mode", "spec", "send_sync_summary", "sync_group_id");
+        var written = OptionalScalar(spec, "path", where) ?? throw new ConfigException($"{where}: spec.path: required (the built-in destination, e.g. sqlite)");
+        var path = CloudQueryKeys.BuiltInPath(written, OptionalScalar(spec, "registry", where), where);
+        var version = OptionalScalar(spec, "version", where);
+        if (version is not null)
+        {
+            notices.Add($"destination {name}: {written} {version} requested; Workers runs its built-in {path} (plugin versions are not enforced)");
+        }
+
+        var nested = NestedSpec(spec, where);
+        CloudQueryKeys.CheckPluginSpec(path, nested, where);
+        var writeMode = Enumerated(spec, "write_mode", where, WriteMode.OverwriteDeleteStale);
+        var syncGroupId = OptionalScalar(spec, "sync_group_id", where);
+        if (syncGroupId is not null && writeMode == WriteMode.OverwriteDeleteStale)
+        {
+            // As CloudQuery: a delete-stale keyed by source and time would delete the other groups' rows.
+            throw new ConfigException($"{where}: spec.sync_group_id: not supported with write_mode: overwrite-delete-stale (use overwrite or append, as in CloudQuery)");
+        }
+
         return new DestinationSpec(
             name,
             path,
-            Enumerated(spec, "write_mode", where, WriteMode.OverwriteDeleteStale),
+            writeMode,
             Enumerated(spec, "migrate_mode", where, MigrateMode.Safe),
             Enumerated(spec, "pk_mode", where, PkMode.Default),
-            NestedSpec(spec, where),
+            nested,
             where)
         {
             WriteModeGiven = OptionalScalar(spec, "write_mode", where) is not null,
+            Version = version,
+            SyncGroupId = syncGroupId,
+            SendSyncSummary = OptionalBool(spec, "send_sync_summary", where),
         };
     }
+
+    static bool OptionalBool(YamlMappingNode spec, string key, string where) => OptionalScalar(spec, key, where) switch
+    {
+        null => false,
+        var text when bool.TryParse(text, out var value) => value,
+        var text => throw new ConfigException($"{where}: spec.{key}: must be true or false, got '{text}'"),
+    };
 
     static string RequiredName(YamlMappingNode spec, string where)
     {
@@ -173,9 +290,9 @@ public static class ConfigLoader
             ? node as YamlMappingNode ?? (node is YamlScalarNode { Value: null or "" } ? new YamlMappingNode() : throw new ConfigException($"{where}: spec.spec: must be a mapping"))
             : new YamlMappingNode();
 
-    static void CheckKnown(YamlMappingNode spec, string where, params string[] known)
+    static void CheckKnown(YamlMappingNode spec, string where, string kind, params string[] known)
     {
-        foreach (var key in Keys(spec).Where(k => !known.Contains(k) && !IgnoredFields.Contains(k)))
+        foreach (var key in Keys(spec).Where(k => !known.Contains(k) && !MetadataFields.Contains(k) && !CloudQueryKeys.Judged(kind, k)))
         {
             throw new ConfigException($"{where}: spec.{key}: unknown field (known: {string.Join(", ", known)})");
         }

@@ -18,6 +18,14 @@ public sealed record DestinationSpec(
     /// (see <see cref="Destinations.DestinationCapabilities.Check"/>) instead of refusing the start.
     /// </summary>
     public bool WriteModeGiven { get; init; } = true;
+    /// <summary>CloudQuery's <c>version</c>: recorded and reported, not enforced (the built-in is what runs).</summary>
+    public string? Version { get; init; }
+
+    /// <summary>CloudQuery's <c>sync_group_id</c> template, or null; rendered per sync as CloudQuery renders it.</summary>
+    public string? SyncGroupId { get; init; }
+
+    /// <summary>CloudQuery's <c>send_sync_summary</c>: write a row of <c>cloudquery_sync_summaries</c> per sync.</summary>
+    public bool SendSyncSummary { get; init; }
 
     /// <summary>The queue its workers consume.</summary>
     public string QueueName => "workers." + Name;

@@ -1,34 +1,83 @@
 using System.Text;
+using YamlDotNet.RepresentationModel;
 
 namespace Workers.Core.Config;
 
 /// <summary>
-/// Expands <c>${NAME}</c> from the environment; <c>$${</c> writes a literal <c>${</c>. Every expanded value is
-/// registered with <see cref="Secrets"/>, except the value of a field that only ever holds a word of policy or a
-/// name (<c>migrate_mode: ${MODE}</c>): hiding "safe" from an error that says "migrate_mode: safe may not apply"
-/// protects nothing and leaves the operator guessing.
+/// Expands <c>${NAME}</c> from the environment inside the scalar values of a parsed YAML stream; <c>$${</c> writes
+/// a literal <c>${</c>. Expansion happens after parsing, so a value is a value whatever it holds: a password with
+/// <c> #</c>, a newline, quotes, <c>: </c> or <c>*alias</c> in it can neither end the scalar early nor inject keys.
+/// Keys are never expanded. Every expanded value is registered with <see cref="Secrets"/>, except the value of a field
+/// that only ever holds a word of policy or a name (<c>migrate_mode: ${MODE}</c>): hiding "safe" from an error that
+/// says "migrate_mode: safe may not apply" protects nothing and leaves the operator guessing.
 /// </summary>
 public static class EnvExpander
 {
     static readonly HashSet<string> PlainFields = new(StringComparer.Ordinal)
     {
-        "kind", "name", "path", "write_mode", "migrate_mode", "pk_mode", "format", "compression",
+        "kind", "name", "path", "write_mode", "migrate_mode", "pk_mode", "format", "compression", "registry", "version",
     };
 
-    public static string Expand(string text, Func<string, string?> lookup, string file)
+    /// <summary>Expands every scalar value of every document of <paramref name="stream"/> in place.</summary>
+    public static void Expand(YamlStream stream, Func<string, string?> lookup, string file)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(lookup);
+
+        // An alias is the same node object as its anchor: visit it once (also keeps "billion laughs" linear).
+        var seen = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<(YamlNode Node, string Key)>();
+        foreach (var document in stream.Documents)
+        {
+            pending.Push((document.RootNode, ""));
+        }
+
+        while (pending.Count > 0)
+        {
+            var (node, key) = pending.Pop();
+            if (!seen.Add(node))
+            {
+                continue;
+            }
+
+            switch (node)
+            {
+                case YamlScalarNode scalar when scalar.Value is { } value:
+                    scalar.Value = ExpandValue(value, key, lookup, $"{file}: line {scalar.Start.Line}");
+                    break;
+                case YamlSequenceNode sequence:
+                    foreach (var child in sequence.Children)
+                    {
+                        pending.Push((child, key));
+                    }
+
+                    break;
+                case YamlMappingNode mapping:
+                    foreach (var (childKey, child) in mapping.Children)
+                    {
+                        seen.Add(childKey);
+                        pending.Push((child, (childKey as YamlScalarNode)?.Value ?? ""));
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Expands one scalar value; <paramref name="key"/> is the mapping key it is the value of.</summary>
+    public static string ExpandValue(string text, string key, Func<string, string?> lookup, string where)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(lookup);
+        if (!text.Contains('$', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
         var output = new StringBuilder(text.Length);
-        var line = 1;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c == '\n')
-            {
-                line++;
-            }
-
             if (c == '$' && i + 2 < text.Length && text[i + 1] == '$' && text[i + 2] == '{')
             {
                 output.Append("${");
@@ -41,13 +90,14 @@ public static class EnvExpander
                 var end = text.IndexOf('}', i + 2);
                 if (end < 0)
                 {
-                    throw new ConfigException($"{file}: line {line}: unterminated ${{ (write $${{ for a literal ${{)");
+                    throw new ConfigException($"{where}: unterminated ${{ (write $${{ for a literal ${{)");
                 }
 
                 var name = text[(i + 2)..end];
                 var value = lookup(name) ?? throw new ConfigException(
-                    $"{file}: line {line}: environment variable {name} is not set (referenced as ${{{name}}})");
-                if (!PlainFields.Contains(FieldOfLine(text, i)))
+                    $"{where}: environment variable {name} is not set (referenced as ${{{name}}})");
+                var wholeValue = i == 0 && end == text.Length - 1;
+                if (!(wholeValue && PlainFields.Contains(key)))
                 {
                     Secrets.Register(value);
                 }
@@ -61,21 +111,5 @@ public static class EnvExpander
         }
 
         return output.ToString();
-    }
-
-    // The YAML key that `${` at `at` is the whole value of (`  migrate_mode: ${MODE}`), or "" for anything else.
-    static string FieldOfLine(string text, int at)
-    {
-        var start = text.LastIndexOf('\n', Math.Max(0, at - 1)) + 1;
-        var before = text[start..at].Trim();
-        if (!before.EndsWith(':'))
-        {
-            return "";
-        }
-
-        var key = before[..^1].TrimStart('-', ' ').Trim();
-        var end = text.IndexOf('}', at);
-        var rest = end < 0 ? "" : text[(end + 1)..(text.IndexOf('\n', end) is var nl and >= 0 ? nl : text.Length)];
-        return rest.Trim().Length == 0 || rest.TrimStart().StartsWith('#') ? key : "";
     }
 }

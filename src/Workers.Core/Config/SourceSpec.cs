@@ -10,4 +10,8 @@ public sealed record SourceSpec(
     IReadOnlyList<string> SkipTables,
     IReadOnlyList<string> Destinations,
     YamlMappingNode Spec,
-    string Location);
+    string Location)
+{
+    /// <summary>CloudQuery's <c>version</c>: recorded (in the sync summary), not enforced.</summary>
+    public string? Version { get; init; }
+}

@@ -5,4 +5,7 @@ public enum MessageKind
     MigrateTable,
     Insert,
     DeleteStale,
+
+    /// <summary>Wire contract v1.1.</summary>
+    DeleteRecord,
 }

@@ -7,6 +7,7 @@ public static class MessageKinds
         MessageKind.MigrateTable => "migrate-table",
         MessageKind.Insert => "insert",
         MessageKind.DeleteStale => "delete-stale",
+        MessageKind.DeleteRecord => "delete-record",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -17,6 +18,7 @@ public static class MessageKinds
             case "migrate-table": kind = MessageKind.MigrateTable; return true;
             case "insert": kind = MessageKind.Insert; return true;
             case "delete-stale": kind = MessageKind.DeleteStale; return true;
+            case "delete-record": kind = MessageKind.DeleteRecord; return true;
             default: kind = default; return false;
         }
     }

@@ -102,6 +102,25 @@ public static class WireCodec
         return new WireMessage(Guid.NewGuid(), headers, ReadOnlyMemory<byte>.Empty);
     }
 
+    /// <summary>
+    /// A v1.1 <c>delete-record</c> (docs/wire-format.md §5.1). Its message id is the idempotency key: redelivered
+    /// or replayed, it keeps it.
+    /// </summary>
+    public static WireMessage EncodeDeleteRecord(SyncInfo sync, string table, IReadOnlyList<PredicateGroup> whereClause, IReadOnlyList<TableRelation> relations)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        ArgumentNullException.ThrowIfNull(whereClause);
+        ArgumentNullException.ThrowIfNull(relations);
+        return new WireMessage(Guid.NewGuid(), Common(MessageKind.DeleteRecord, sync, table), DeleteRecordCodec.Encode(table, whereClause, relations));
+    }
+
+    /// <summary>The wire form of a decoded (or hand-built) delete-record, keeping its id.</summary>
+    public static WireMessage EncodeDeleteRecord(DeleteRecordMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return EncodeDeleteRecord(message.Sync, message.Table, message.WhereClause, message.Relations) with { MessageId = message.DeleteId };
+    }
+
     public static DestinationMessage Decode(WireMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -115,7 +134,7 @@ public static class WireCodec
         var kindText = Required(message, WireHeaders.Kind);
         if (!MessageKinds.TryParse(kindText, out var kind))
         {
-            throw new ContractViolationException($"unknown cq-kind '{kindText}' (expected migrate-table, insert or delete-stale)");
+            throw new ContractViolationException($"unknown cq-kind '{kindText}' (expected migrate-table, insert, delete-stale or delete-record)");
         }
 
         var sync = new SyncInfo(
@@ -185,6 +204,9 @@ public static class WireCodec
 
                 return insert;
             }
+
+            case MessageKind.DeleteRecord:
+                return DeleteRecordCodec.Decode(sync, table, message.MessageId, message.Body);
 
             default:
                 if (!message.Body.IsEmpty)

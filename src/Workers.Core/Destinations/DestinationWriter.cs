@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Workers.Core.Config;
 using Workers.Core.Contract;
 using Workers.Core.Schema;
+using Workers.Core.Sync;
 using Workers.Core.Tracing;
 
 namespace Workers.Core.Destinations;
@@ -28,14 +29,15 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
         {
             case MigrateTableMessage migrate:
             {
-                var table = Effective(migrate.Schema);
+                var table = Effective(WithSyncGroup(migrate.Schema));
                 var result = await WorkersActivities.InSpanAsync("migrate", table.Name, () => destination.MigrateAsync(table, spec.MigrateMode, migrate.Sync, cancellationToken));
                 _knownSchemas.TryAdd(Fingerprint(table), 0);
                 return new ApplyResult(message.Kind, message.Table, 0, $"migrate: {result.Action}{Describe(result)}");
             }
 
-            case InsertMessage insert:
+            case InsertMessage received:
             {
+                var insert = WithSyncGroup(received);
                 var table = Effective(insert.Schema);
                 await MigrateOnceAsync(table, insert.Sync, cancellationToken);
 
@@ -54,19 +56,46 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
                         $"waiting: {result.AppliedBatches} of {result.ExpectedBatches} batches applied", Waiting: true);
             }
 
+            case DeleteRecordMessage:
+                throw RefuseDeleteRecord();
+
             default:
                 throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message));
         }
     }
+
+    // sync_group_id is the destination's: its workers add the column, rendered from the message's own sync.
+    Apache.Arrow.Schema WithSyncGroup(Apache.Arrow.Schema schema) => spec.SyncGroupId is null ? schema : SyncGroups.AddTo(schema);
+
+    InsertMessage WithSyncGroup(InsertMessage insert)
+    {
+        if (spec.SyncGroupId is null)
+        {
+            return insert;
+        }
+
+        // The new batches share the received columns, which the received message still owns and disposes.
+        var value = SyncGroups.Render(spec.SyncGroupId, insert.Sync);
+        var batches = insert.Batches.Select(b => SyncGroups.AddTo(b, value)).ToList();
+        return insert with { Schema = SyncGroups.AddTo(insert.Schema), Batches = batches };
+    }
+
+    /// <summary>
+    /// The one place that answers delete-record (wire contract v1.1) today: every destination refuses it as poison
+    /// with this reason, until destinations declare the capability and the SQL layer applies it (issue 17).
+    /// </summary>
+    NotSupportedByDestinationException RefuseDeleteRecord() =>
+        new($"delete-record is not supported by destination {spec.Name} ({spec.Path})");
 
     /// <summary>
     /// Applies several insert messages of one table together (<see cref="IDestination.WriteGroupAsync"/>): each
     /// schema of the group is migrated first, then the group is written in one go; a batch already applied is
     /// skipped alone. One result per message, in order.
     /// </summary>
-    public async Task<IReadOnlyList<ApplyResult>> ApplyGroupAsync(IReadOnlyList<InsertMessage> inserts, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ApplyResult>> ApplyGroupAsync(IReadOnlyList<InsertMessage> received, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(inserts);
+        ArgumentNullException.ThrowIfNull(received);
+        var inserts = received.Select(WithSyncGroup).ToList();
         if (inserts.Count == 0)
         {
             return [];
@@ -75,7 +104,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
         var name = inserts[0].Table;
         if (inserts.Any(i => i.Table != name))
         {
-            throw new ArgumentException("a group holds insert messages of one table", nameof(inserts));
+            throw new ArgumentException("a group holds insert messages of one table", nameof(received));
         }
 
         TableSchema? table = null;
@@ -86,7 +115,7 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
         }
 
         // The last message's schema is the newest the group migrated to; each message still writes its own columns.
-        var written = await destination.WriteGroupAsync(table!, spec.WriteMode, inserts, cancellationToken);
+        var written = await WorkersActivities.InSpanAsync("write", table!.Name, () => destination.WriteGroupAsync(table, spec.WriteMode, inserts, cancellationToken));
         return inserts.Zip(written, (insert, result) => Result(insert, result)).ToList();
     }
 

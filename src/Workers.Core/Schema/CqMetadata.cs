@@ -21,4 +21,5 @@ public static class CqMetadata
     public const string CqParentId = "_cq_parent_id";
     public const string CqSourceName = "_cq_source_name";
     public const string CqSyncTime = "_cq_sync_time";
+    public const string CqSyncGroupId = "_cq_sync_group_id";
 }

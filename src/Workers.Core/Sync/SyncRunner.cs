@@ -12,19 +12,25 @@ namespace Workers.Core.Sync;
 /// </summary>
 public sealed class SyncRunner(ISyncPublisher publisher, TimeProvider clock, ISyncObserver? observer = null)
 {
+    /// <summary>The destination documents known to the sync; those with <c>send_sync_summary</c> get a summary row.</summary>
+    public IReadOnlyList<DestinationSpec> Destinations { get; init; } = [];
+
     public async Task<IReadOnlyList<SyncInfo>> RunAsync(WorkersConfig config, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
         var syncs = new List<SyncInfo>();
         foreach (var spec in config.Sources)
         {
-            syncs.Add(await RunSourceAsync(spec, SourceCatalog.Create(spec), cancellationToken));
+            syncs.Add(await RunSourceAsync(spec, SourceCatalog.Create(spec), config.Destinations, cancellationToken));
         }
 
         return syncs;
     }
 
-    public async Task<SyncInfo> RunSourceAsync(SourceSpec spec, ISource source, CancellationToken cancellationToken)
+    public Task<SyncInfo> RunSourceAsync(SourceSpec spec, ISource source, CancellationToken cancellationToken) =>
+        RunSourceAsync(spec, source, Destinations, cancellationToken);
+
+    async Task<SyncInfo> RunSourceAsync(SourceSpec spec, ISource source, IReadOnlyList<DestinationSpec> destinations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(source);
@@ -53,7 +59,19 @@ public sealed class SyncRunner(ISyncPublisher publisher, TimeProvider clock, ISy
 
         // Not inside observer?.(...): with no observer, C# would skip evaluating the argument and never complete the sync.
         var published = await session.CompleteAsync(cancellationToken);
+        await PublishSummariesAsync(spec, session.Sync, tables, published.Values.Sum(t => t.Rows), destinations, cancellationToken);
         observer?.SyncPublished(session.Sync, published);
         return session.Sync;
+    }
+
+    /// <summary>After the delete-stales, as CloudQuery's CLI: a summary row to each destination that asked for one.</summary>
+    async Task PublishSummariesAsync(SourceSpec spec, SyncInfo sync, IReadOnlyList<string> tables, long rows, IReadOnlyList<DestinationSpec> destinations, CancellationToken cancellationToken)
+    {
+        foreach (var destination in destinations.Where(d => d.SendSyncSummary && spec.Destinations.Contains(d.Name)))
+        {
+            await publisher.PublishAsync(destination.Name, WireCodec.EncodeMigrateTable(sync, SyncSummary.TableSchema), cancellationToken);
+            using var row = SyncSummary.Row(sync, spec, tables, rows, destination);
+            await publisher.PublishAsync(destination.Name, WireCodec.EncodeInsert(sync, Guid.NewGuid(), row), cancellationToken);
+        }
     }
 }

@@ -60,6 +60,21 @@ public sealed class SyncSession
         return batchId;
     }
 
+    /// <summary>
+    /// Publishes a v1.1 delete-record: rows of <paramref name="table"/> matching every group of
+    /// <paramref name="whereClause"/> (none: every row), cascading through <paramref name="relations"/>. The
+    /// predicates' values stay the caller's. It does not count as a table of this sync (no delete-stale follows).
+    /// </summary>
+    public async Task DeleteRecordAsync(string table, IReadOnlyList<PredicateGroup> whereClause, IReadOnlyList<TableRelation> relations, CancellationToken cancellationToken = default)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("the sync is already complete");
+        }
+
+        await PublishAsync(WireCodec.EncodeDeleteRecord(Sync, table, whereClause, relations), cancellationToken);
+    }
+
     /// <summary>One delete-stale per table this sync migrated or wrote; only overwrite-delete-stale destinations act on it.</summary>
     public async Task<IReadOnlyDictionary<string, TablePublished>> CompleteAsync(CancellationToken cancellationToken = default)
     {

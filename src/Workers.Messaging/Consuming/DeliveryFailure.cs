@@ -13,6 +13,7 @@ static class DeliveryFailure
         ClaimCheck.ClaimCheckException claim => "claim check: " + claim.Reason,
         MigrationRefusedException refused => "migration refused: " + refused.Message,
         DeleteStaleTimeoutException timeout => "delete-stale gave up waiting: " + timeout.Message,
+        NotSupportedByDestinationException unsupported => "not supported: " + unsupported.Message,
         _ => "write failed: " + exception.Message,
     });
 }

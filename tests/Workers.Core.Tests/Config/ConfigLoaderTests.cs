@@ -223,10 +223,10 @@ public class ConfigLoaderTests
     [Fact]
     public void Parse_UnknownSourceSpecField_ListsTheKnownFields()
     {
-        var error = Fails("kind: source\nspec:\n  name: demo\n  path: test\n  destinations: [pg]\n  concurrency: 4\n");
+        var error = Fails("kind: source\nspec:\n  name: demo\n  path: test\n  destinations: [pg]\n  tabels: [\"*\"]\n");
 
         Assert.Equal(
-            "sync.yml: document 1 (source \"demo\"): spec.concurrency: unknown field (known: name, path, tables, skip_tables, destinations, spec)",
+            "sync.yml: document 1 (source \"demo\"): spec.tabels: unknown field (known: name, path, tables, skip_tables, destinations, spec)",
             error.Message);
     }
 
@@ -299,9 +299,9 @@ public class ConfigLoaderTests
     [Fact]
     public void Parse_UnknownKind_NamesTheValue()
     {
-        var error = Fails("kind: transformer\nspec:\n  name: pg\n  path: sqlite\n");
+        var error = Fails("kind: plugin\nspec:\n  name: pg\n  path: sqlite\n");
 
-        Assert.Equal("sync.yml: document 1: kind: must be source or destination, got 'transformer'", error.Message);
+        Assert.Equal("sync.yml: document 1: kind: must be source or destination, got 'plugin'", error.Message);
     }
 
     [Fact]

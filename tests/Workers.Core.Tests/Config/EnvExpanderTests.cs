@@ -1,7 +1,12 @@
 using Workers.Core.Config;
+using Workers.Destinations.PostgreSql;
 
 namespace Workers.Core.Tests.Config;
 
+/// <summary>
+/// <c>${ENV}</c> is expanded in scalar values after the YAML is parsed: whatever a variable holds stays one value
+/// (issue 11 item 3), tested through the loader as a user's file goes.
+/// </summary>
 public class EnvExpanderTests
 {
     const string File = "dest.yml";
@@ -13,14 +18,16 @@ public class EnvExpanderTests
         ["NAME"] = "pg",
     };
 
+    static string Expand(string text) => EnvExpander.ExpandValue(text, "connection_string", name => Environment.GetValueOrDefault(name), $"{File}: line 1");
+
     [Fact]
     public void Expand_KnownVariable_IsReplacedByItsValue()
     {
-        Assert.Equal("connection_string: Host=db;Password=s3cret", Expand("connection_string: ${PG_URL}"));
+        Assert.Equal("Host=db;Password=s3cret", Expand("${PG_URL}"));
     }
 
     [Fact]
-    public void Expand_SeveralVariablesInOneLine_AreAllReplaced()
+    public void Expand_SeveralVariablesInOneValue_AreAllReplaced()
     {
         Assert.Equal("pg-Host=db;Password=s3cret-pg", Expand("${NAME}-${PG_URL}-${NAME}"));
     }
@@ -28,15 +35,13 @@ public class EnvExpanderTests
     [Fact]
     public void Expand_VariableSetToEmpty_IsReplacedByNothing()
     {
-        Assert.Equal("a: ''", Expand("a: '${EMPTY}'"));
+        Assert.Equal("", Expand("${EMPTY}"));
     }
 
     [Fact]
     public void Expand_TextWithoutVariables_IsUnchanged()
     {
-        const string text = "kind: source\nspec:\n  name: $name\n  cost: 5$\n  braces: {a: b}\n";
-
-        Assert.Equal(text, Expand(text));
+        Assert.Equal("$name costs 5$ {a: b}", Expand("$name costs 5$ {a: b}"));
     }
 
     [Fact]
@@ -44,55 +49,127 @@ public class EnvExpanderTests
     {
         var looked = new List<string>();
 
-        var expanded = EnvExpander.Expand("template: $${PG_URL} and ${NAME}", name =>
+        var expanded = EnvExpander.ExpandValue("$${PG_URL} and ${NAME}", "template", name =>
         {
             looked.Add(name);
             return Environment.GetValueOrDefault(name);
         }, File);
 
-        Assert.Equal("template: ${PG_URL} and pg", expanded);
+        Assert.Equal("${PG_URL} and pg", expanded);
         Assert.Equal(["NAME"], looked);
     }
 
     [Fact]
     public void Expand_ValueContainingDollarBrace_IsNotExpandedAgain()
     {
-        var expanded = EnvExpander.Expand("a: ${OUTER}", name => name == "OUTER" ? "${PG_URL}" : throw new InvalidOperationException(name), File);
+        var expanded = EnvExpander.ExpandValue("${OUTER}", "a", name => name == "OUTER" ? "${PG_URL}" : throw new InvalidOperationException(name), File);
 
-        Assert.Equal("a: ${PG_URL}", expanded);
+        Assert.Equal("${PG_URL}", expanded);
     }
 
     [Fact]
-    public void Expand_UnsetVariable_NamesFileLineAndVariable()
+    public void Parse_UnsetVariable_NamesFileLineAndVariable()
     {
-        var error = Assert.Throws<ConfigException>(() => Expand("kind: destination\nspec:\n  name: ${NAME}\n  password: ${PG_PASSWORD}\n"));
+        var error = Assert.Throws<ConfigException>(() => Load("kind: destination\nspec:\n  name: ${NAME}\n  path: sqlite\n  spec:\n    connection_string: ${PG_PASSWORD}\n"));
 
-        Assert.Equal("dest.yml: line 4: environment variable PG_PASSWORD is not set (referenced as ${PG_PASSWORD})", error.Message);
+        Assert.Equal("dest.yml: line 6: environment variable PG_PASSWORD is not set (referenced as ${PG_PASSWORD})", error.Message);
     }
 
     [Fact]
-    public void Expand_UnsetVariableOnFirstLine_SaysLineOne()
+    public void Parse_UnsetVariable_DoesNotLeakOtherValues()
     {
-        var error = Assert.Throws<ConfigException>(() => Expand("${MISSING}: x"));
-
-        Assert.StartsWith("dest.yml: line 1: environment variable MISSING is not set", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Expand_UnsetVariable_DoesNotLeakOtherValues()
-    {
-        var error = Assert.Throws<ConfigException>(() => Expand("a: ${PG_URL}\nb: ${MISSING}\n"));
+        var error = Assert.Throws<ConfigException>(() => Load("kind: destination\nspec:\n  name: d\n  path: ${PG_URL}\n  spec: {a: '${MISSING}'}\n"));
 
         Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Expand_UnterminatedReference_NamesTheLineAndTheEscape()
+    public void Parse_UnterminatedReference_NamesTheLineAndTheEscape()
     {
-        var error = Assert.Throws<ConfigException>(() => Expand("a: 1\nb: ${PG_URL\n"));
+        var error = Assert.Throws<ConfigException>(() => Load("kind: destination\nspec:\n  name: d\n  path: ${PG_URL\n"));
 
-        Assert.Equal("dest.yml: line 2: unterminated ${ (write $${ for a literal ${)", error.Message);
+        Assert.Equal("dest.yml: line 4: unterminated ${ (write $${ for a literal ${)", error.Message);
     }
 
-    static string Expand(string text) => EnvExpander.Expand(text, name => Environment.GetValueOrDefault(name), File);
+    [Theory]
+    [InlineData("pa ss #word; Database=other")]          // ' #' would start a YAML comment if pasted into the text
+    [InlineData("line1\nmigrate_mode: forced")]          // a newline would inject a key
+    [InlineData("it's \"quoted\" 'both' ways")]
+    [InlineData("key: value, [flow], {map}")]
+    [InlineData("*alias &anchor !!tag")]
+    [InlineData("--- \n...\n%YAML 1.2")]
+    public void Parse_VariableHoldingYamlSyntax_StaysOneValue(string value)
+    {
+        var config = ConfigLoader.Parse(
+            "kind: destination\nspec:\n  name: d\n  path: sqlite\n  spec:\n    connection_string: ${DB_FILE}\n",
+            File,
+            name => name == "DB_FILE" ? value : null);
+
+        var destination = Assert.Single(config.Destinations);
+        Assert.Equal(value, Scalar(destination, "connection_string"));
+        Assert.Equal(MigrateMode.Safe, destination.MigrateMode);
+        Assert.Single(destination.Spec.Children);
+    }
+
+    [Fact]
+    public void Parse_PasswordWithHashInAPostgresString_ReachesTheDatabaseNamedAfterIt()
+    {
+        var config = ConfigLoader.Parse(
+            "kind: destination\nspec:\n  name: d\n  path: postgresql\n  spec:\n    connection_string: ${PG}\n",
+            File,
+            _ => "Host=h;Password=ab #cd;Database=after_the_hash");
+
+        var spec = Workers.Core.Config.SpecBinder.Bind<PostgreSqlSpec>(config.Destinations[0].Spec, "x");
+        Assert.Equal("Host=h;Password=ab #cd;Database=after_the_hash", spec.ConnectionString);
+    }
+
+    [Fact]
+    public void Parse_VariableInsideAnAnchoredValue_IsExpandedOnceAndSharedByTheAlias()
+    {
+        var calls = 0;
+        var config = ConfigLoader.Parse(
+            "kind: destination\nspec:\n  name: d\n  path: sqlite\n  spec:\n    connection_string: &db ${DB_FILE}\n    copy: *db\n",
+            File,
+            _ =>
+            {
+                calls++;
+                return "shared.db";
+            });
+
+        var destination = Assert.Single(config.Destinations);
+        Assert.Equal(("shared.db", "shared.db"), (Scalar(destination, "connection_string"), Scalar(destination, "copy")));
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public void Parse_VariableInAKey_IsNotExpanded()
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
+            "kind: destination\nspec:\n  name: d\n  path: sqlite\n  ${KEY}: append\n", File, _ => "write_mode"));
+
+        Assert.StartsWith("dest.yml: document 1 (destination \"d\"): spec.${KEY}: unknown field", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_HundredThousandNestedBrackets_IsAClearErrorNotAStackOverflow()
+    {
+        var error = Assert.Throws<ConfigException>(() => Load("kind: destination\nspec: " + new string('[', 100_000)));
+
+        Assert.Equal($"dest.yml: line 2: nested more than {ConfigLoader.MaxNesting} levels deep (lists and mappings inside each other); a configuration never needs that many", error.Message);
+    }
+
+    [Fact]
+    public void Parse_NestingAtTheBound_IsAccepted()
+    {
+        var deep = new string('[', ConfigLoader.MaxNesting - 3) + new string(']', ConfigLoader.MaxNesting - 3);
+
+        var config = Load($"kind: destination\nspec:\n  name: d\n  path: sqlite\n  spec:\n    connection_string: x\n    nested: {deep}\n");
+
+        Assert.Single(config.Destinations);
+    }
+
+    static WorkersConfig Load(string yaml) => ConfigLoader.Parse(yaml, File, name => Environment.GetValueOrDefault(name));
+
+    static string? Scalar(DestinationSpec destination, string key) =>
+        ((YamlDotNet.RepresentationModel.YamlScalarNode)destination.Spec.Children[new YamlDotNet.RepresentationModel.YamlScalarNode(key)]).Value;
 }

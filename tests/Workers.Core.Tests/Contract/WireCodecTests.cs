@@ -124,7 +124,7 @@ public class WireCodecTests
 
         var error = Assert.Throws<ContractViolationException>(() => WireCodec.Decode(wire));
 
-        Assert.Equal("unknown cq-kind 'upsert' (expected migrate-table, insert or delete-stale)", error.Reason);
+        Assert.Equal("unknown cq-kind 'upsert' (expected migrate-table, insert, delete-stale or delete-record)", error.Reason);
     }
 
     public static TheoryData<string, string> RequiredHeaders => new()

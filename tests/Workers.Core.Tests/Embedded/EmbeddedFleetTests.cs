@@ -83,6 +83,23 @@ public sealed class EmbeddedFleetTests : IDisposable
         Assert.Equal(4, (await writer.Destination.ReadAsync(TableSchema.FromArrow(NarrowSchema("redelivered_t")), CancellationToken.None)).Count);
     }
 
+    [Fact]
+    public async Task DeleteRecord_IsDeadLetteredWithTheDestinationsReason_AndNothingIsDeleted()
+    {
+        var observer = new RecordingObserver();
+        var writer = Writer(WriteMode.Overwrite);
+        await using var fleet = await EmbeddedFleet.StartAsync([writer], new WorkerOptions(), observer, NullLoggerFactory.Instance, CancellationToken.None);
+        var sync = SyncInfo.Start("src", TimeProvider.System);
+        await fleet.PublishAsync("local", WireCodec.EncodeInsert(sync, Guid.NewGuid(), SyncColumns.AddTo(TestData.Generate(NarrowSchema("kept_t"), 3, new TestDataOptions(1)), sync)), CancellationToken.None);
+        await observer.WaitUntil(o => o.Applied.Count == 1);
+
+        await fleet.PublishAsync("local", WireCodec.EncodeDeleteRecord(sync, "kept_t", [PredicateGroup.And(Predicate.Equal("id", 0L))], []), CancellationToken.None);
+
+        await observer.WaitUntil(o => o.DeadLetters.Count == 1);
+        Assert.Equal("not supported: delete-record is not supported by destination local (sqlite)", observer.DeadLetters.Single().Reason);
+        Assert.Equal(3, (await writer.Destination.ReadAsync(TableSchema.FromArrow(NarrowSchema("kept_t")), CancellationToken.None)).Count);
+    }
+
     DestinationWriter Writer(WriteMode mode)
     {
         var yaml = new YamlMappingNode { { "connection_string", Path.Combine(_directory, "embedded.db") } };

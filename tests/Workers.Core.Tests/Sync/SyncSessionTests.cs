@@ -33,6 +33,22 @@ public sealed class SyncSessionTests
     }
 
     [Fact]
+    public async Task Session_DeleteRecord_GoesToEveryDestination_AndAddsNoDeleteStale()
+    {
+        var publisher = new RecordingPublisher();
+        var session = SyncSession.Begin(publisher, "my-source", ["a", "b"]);
+
+        await session.DeleteRecordAsync("accounts", [PredicateGroup.And(Predicate.Equal("id", 5L))], [new TableRelation("keys", "accounts")]);
+        var tables = await session.CompleteAsync();
+
+        Assert.Equal(["a", "b"], publisher.Sent.Select(s => s.Destination));
+        Assert.NotEqual(publisher.Sent[0].Message.MessageId, publisher.Sent[1].Message.MessageId);
+        var decoded = Assert.IsType<DeleteRecordMessage>(WireCodec.Decode(publisher.Sent[0].Message));
+        Assert.Equal((session.Sync, "accounts", "keys"), (decoded.Sync, decoded.Table, decoded.Relations.Single().Table));
+        Assert.Empty(tables);
+    }
+
+    [Fact]
     public async Task Session_AfterComplete_RefusesMoreWork()
     {
         var session = SyncSession.Begin(new RecordingPublisher(), "s", ["a"]);
