@@ -13,6 +13,7 @@ static class DestinationCatalog
     static readonly IDestinationFactory[] Factories =
     [
         new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory(),
+        new S3DestinationFactory(),
     ];
 
     public static IDestination Create(DestinationSpec spec)
