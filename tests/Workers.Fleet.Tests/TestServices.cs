@@ -9,6 +9,13 @@ static class TestServices
 
     public static string BlobConnectionString => Required("WORKERS_TEST_BLOB_CONNECTION_STRING");
 
+    /// <summary>The S3 emulator (s3rver), path-style, with its fixed development key pair.</summary>
+    public static string S3Endpoint => Required("WORKERS_TEST_S3_ENDPOINT");
+
+    public static string S3AccessKeyId => Required("WORKERS_TEST_S3_ACCESS_KEY_ID");
+
+    public static string S3SecretAccessKey => Required("WORKERS_TEST_S3_SECRET_ACCESS_KEY");
+
     static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value

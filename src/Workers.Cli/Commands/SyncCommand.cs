@@ -116,7 +116,7 @@ static class SyncCommand
         var progress = new PublishProgress(output);
         await using var waiter = wait ? await SyncWaiter.StartAsync(broker, cancellationToken) : null;
         await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
-        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
+        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, ClaimStores.Create(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
         ISyncPublisher publisher = claimCheck ?? (ISyncPublisher)rabbit;
         var runner = new SyncRunner(waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect), TimeProvider.System, progress);
         foreach (var (spec, source) in sources)
