@@ -118,6 +118,6 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
     {
         FileFormat.Csv => new CsvRowFormat(spec.Csv),
         FileFormat.Json => new JsonLinesRowFormat(),
-        _ => new ParquetRowFormat(),
+        _ => new ParquetRowFormat(spec.Parquet.MaxRowGroupLength),
     };
 }

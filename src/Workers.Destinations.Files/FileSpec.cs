@@ -17,7 +17,7 @@ public class FileSpec
 
     public string Format { get; set; } = "";
 
-    /// <summary>csv: <c>delimiter</c>, <c>skip_header</c>. json and parquet: none.</summary>
+    /// <summary>csv: <c>delimiter</c>, <c>skip_header</c>. parquet: <c>version</c>, <c>root_repetition</c>, <c>max_row_group_length</c>. json: none.</summary>
     public YamlMappingNode? FormatSpec { get; set; }
 
     /// <summary>Empty (none) or <c>gzip</c>; parquet compresses inside the file (Snappy) and takes none.</summary>
@@ -39,6 +39,8 @@ public class FileSpec
     internal FileCompression ParsedCompression { get; private set; }
 
     internal CsvOptions Csv { get; private set; } = new();
+
+    internal ParquetFormatOptions Parquet { get; private set; } = new();
 
     internal Paths.PathTemplate Template { get; private set; } = null!;
 
@@ -121,7 +123,7 @@ public class FileSpec
             yield break;
         }
 
-        if (ParsedFormat != FileFormat.Csv)
+        if (ParsedFormat == FileFormat.Json)
         {
             foreach (var key in FormatSpec.Children.Keys)
             {
@@ -131,18 +133,20 @@ public class FileSpec
             yield break;
         }
 
-        CsvOptions? csv = null;
-        string? error = null;
-        try
+        if (ParsedFormat == FileFormat.Parquet)
         {
-            csv = SpecBinder.Bind<CsvOptions>(FormatSpec, "format_spec");
-        }
-        catch (ConfigException ex)
-        {
-            // SpecBinder names the field as "spec.spec.x"; it sits one level deeper here.
-            error = "format_spec." + ex.Message.Replace("format_spec: spec.spec.", "", StringComparison.Ordinal);
+            var (parquet, problem) = BindFormatSpec<ParquetFormatOptions>(FormatSpec);
+            if ((problem ?? parquet!.Validate().FirstOrDefault()) is { } complaint)
+            {
+                yield return complaint;
+                yield break;
+            }
+
+            Parquet = parquet!;
+            yield break;
         }
 
+        var (csv, error) = BindFormatSpec<CsvOptions>(FormatSpec);
         if (error is not null)
         {
             yield return error;
@@ -156,5 +160,19 @@ public class FileSpec
         }
 
         Csv = csv;
+    }
+
+    static (T? Options, string? Error) BindFormatSpec<T>(YamlMappingNode node)
+        where T : class, new()
+    {
+        try
+        {
+            return (SpecBinder.Bind<T>(node, "format_spec"), null);
+        }
+        catch (ConfigException ex)
+        {
+            // SpecBinder names the field as "spec.spec.x"; it sits one level deeper here.
+            return (null, "format_spec." + ex.Message.Replace("format_spec: spec.spec.", "", StringComparison.Ordinal));
+        }
     }
 }
