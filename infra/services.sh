@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Throwaway RabbitMQ 3.10, PostgreSQL 15, MariaDB 10.11 and Azurite (blob) for the Workers tests.
+# Throwaway RabbitMQ 3.10, PostgreSQL 15, MariaDB 10.11, Azurite (blob) and s3rver (S3) for the Workers tests.
 #
 #   infra/services.sh start    install what is missing, start all three, write services.env
 #   infra/services.sh stop     stop all three (safe to repeat, safe when nothing runs)
 #   infra/services.sh status   say what runs, and on which port
 #   infra/services.sh env      print services.env (source it: eval "$(infra/services.sh env)")
 #
-#   start and stop also take service names (rabbitmq postgres mariadb azurite) to act on those only, and
+#   start and stop also take service names (rabbitmq postgres mariadb azurite s3rver) to act on those only, and
 #   infra/services.sh pause postgres / resume postgres   stop the server, keeping its data and port, and
 #   start it again (the outage tests use this on a private cluster: WORKERS_RUN_DIR=<dir> start postgres).
 #
@@ -33,10 +33,18 @@ AZURITE_BIN="$AZURITE_PREFIX/node_modules/.bin/azurite-blob"
 AZURITE_ACCOUNT="devstoreaccount1"
 AZURITE_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
+# s3rver: a small S3 emulator on disk; it checks signatures against its fixed development key pair.
+S3RVER_VERSION="3.7.1"
+S3RVER_PREFIX="$TOOLS_DIR/s3rver"
+S3RVER_BIN="$S3RVER_PREFIX/node_modules/.bin/s3rver"
+S3RVER_KEY="S3RVER"
+S3RVER_BUCKET="workers-test"
+
 RMQ_DIR="$RUN_DIR/rabbitmq"
 PG_STATE="$RUN_DIR/postgres.state"        # holds PG_DIR (may live in /tmp) and PG_PORT
 AZ_DIR="$RUN_DIR/azurite"
 MDB_DIR="$RUN_DIR/mariadb"
+S3_DIR="$RUN_DIR/s3rver"
 
 START_TIMEOUT="${WORKERS_SERVICE_START_TIMEOUT:-90}"   # seconds per service
 
@@ -178,6 +186,24 @@ install_azurite() {
     return 1
   fi
   log "azurite: installed in $(since "$t0")s"
+}
+
+install_s3rver() {
+  if [[ -x "$S3RVER_BIN" ]] &&
+    [[ "$(node -p "require('$S3RVER_PREFIX/node_modules/s3rver/package.json').version" 2>/dev/null)" == "$S3RVER_VERSION" ]]; then
+    return 0
+  fi
+  local t0
+  t0="$(now)"
+  log "s3rver: installing s3rver@$S3RVER_VERSION from npm into $S3RVER_PREFIX ..."
+  mkdir -p "$S3RVER_PREFIX"
+  if ! npm install --prefix "$S3RVER_PREFIX" --no-audit --no-fund --loglevel=error \
+    "s3rver@$S3RVER_VERSION" >"$RUN_DIR/npm-s3rver.log" 2>&1; then
+    warn "s3rver: npm install failed"
+    show_logs "$RUN_DIR/npm-s3rver.log"
+    return 1
+  fi
+  log "s3rver: installed in $(since "$t0")s"
 }
 
 # docker-compose (Debian's 1.29) validates docker-compose.yml for the tests; it needs no engine for `config`.
@@ -572,6 +598,58 @@ mdb_stop() {
   rm -f "$MDB_DIR/state"
 }
 
+# ---------------------------------------------------------------- s3rver
+
+s3_running() {
+  [[ -f "$S3_DIR/state" ]] || return 1
+  load_state "$S3_DIR/state"
+  pid_is "${S3_PID:-}" s3rver
+}
+
+s3_start() {
+  if s3_running; then
+    log "s3rver: already running on 127.0.0.1:$S3_PORT"
+    return 0
+  fi
+  s3_stop >/dev/null 2>&1 || true
+  local t0
+  t0="$(now)"
+  rm -rf "$S3_DIR"
+  mkdir -p "$S3_DIR/data"
+  S3_PORT="$(free_ports 1)"
+  # Path-style only (no vhost buckets); one bucket made at start for tests that need a fixed name.
+  setsid "$S3RVER_BIN" -d "$S3_DIR/data" -a 127.0.0.1 -p "$S3_PORT" --no-vhost-buckets --silent \
+    --configure-bucket "$S3RVER_BUCKET" </dev/null >"$S3_DIR/s3rver.log" 2>&1 &
+  S3_PID=$!
+  printf 'S3_PORT=%q\nS3_PID=%q\n' "$S3_PORT" "$S3_PID" >"$S3_DIR/state"
+  local i
+  for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+    if ! kill -0 "$S3_PID" 2>/dev/null; then
+      warn "s3rver: exited during start"
+      show_logs "$S3_DIR/s3rver.log"
+      return 1
+    fi
+    if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$S3_PORT/"; then
+      log "s3rver: started on 127.0.0.1:$S3_PORT in $(since "$t0")s"
+      return 0
+    fi
+    sleep 0.1
+  done
+  warn "s3rver: port $S3_PORT did not answer within ${START_TIMEOUT}s"
+  show_logs "$S3_DIR/s3rver.log"
+  return 1
+}
+
+s3_stop() {
+  [[ -f "$S3_DIR/state" ]] || return 0
+  load_state "$S3_DIR/state"
+  if pid_is "${S3_PID:-}" s3rver; then
+    kill_pid "$S3_PID"
+    log "s3rver: stopped"
+  fi
+  rm -f "$S3_DIR/state"
+}
+
 # ---------------------------------------------------------------- commands
 
 write_env() {
@@ -579,6 +657,7 @@ write_env() {
   load_state "$PG_STATE"
   load_state "$AZ_DIR/state"
   load_state "$MDB_DIR/state"
+  load_state "$S3_DIR/state"
   local tmp="$ENV_FILE.tmp"
   {
     echo "# Written by infra/services.sh start; source it to reach the test services."
@@ -593,6 +672,11 @@ write_env() {
     [[ -z "${AZ_PORT:-}" ]] ||
       printf "export WORKERS_TEST_BLOB_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%s/%s;'\n" \
         "$AZURITE_ACCOUNT" "$AZURITE_KEY" "$AZ_PORT" "$AZURITE_ACCOUNT"
+    [[ -z "${S3_PORT:-}" ]] || {
+      printf "export WORKERS_TEST_S3_ENDPOINT='http://127.0.0.1:%s'\n" "$S3_PORT"
+      printf "export WORKERS_TEST_S3_ACCESS_KEY_ID='%s'\nexport WORKERS_TEST_S3_SECRET_ACCESS_KEY='%s'\n" "$S3RVER_KEY" "$S3RVER_KEY"
+      printf "export WORKERS_TEST_S3_BUCKET='%s'\n" "$S3RVER_BUCKET"
+    }
   } >"$tmp"
   mv "$tmp" "$ENV_FILE"
 }
@@ -605,8 +689,8 @@ wanted() {
   local name
   for name in "$@"; do
     case "$name" in
-      rabbitmq | postgres | mariadb | azurite) ;;
-      *) warn "unknown service '$name' (rabbitmq, postgres, mariadb, azurite)"; exit 2 ;;
+      rabbitmq | postgres | mariadb | azurite | s3rver) ;;
+      *) warn "unknown service '$name' (rabbitmq, postgres, mariadb, azurite, s3rver)"; exit 2 ;;
     esac
     [[ "$name" == "$want" ]] && return 0
   done
@@ -621,6 +705,7 @@ cmd_start() {
   done
   if wanted rabbitmq "$@"; then install_rabbitmq || exit 1; fi
   if wanted azurite "$@"; then install_azurite || exit 1; fi
+  if wanted s3rver "$@"; then install_s3rver || exit 1; fi
   if wanted postgres "$@"; then install_postgres || exit 1; fi
   if wanted mariadb "$@"; then install_mariadb || exit 1; fi
   if (($# == 0)); then install_compose || exit 1; install_promtool || exit 1; fi
@@ -632,6 +717,7 @@ cmd_start() {
       { ! wanted postgres "$@" || pg_start; } &&
       { ! wanted mariadb "$@" || mdb_start; } &&
       { ! wanted azurite "$@" || az_start; } &&
+      { ! wanted s3rver "$@" || s3_start; } &&
       { ! wanted rabbitmq "$@" || rabbit_wait; }
   }; then
     warn "services: start failed; stopping whatever was started"
@@ -646,6 +732,7 @@ cmd_stop() {
   # Each stop is independent: one failing must not leave the others running.
   if wanted azurite "$@"; then az_stop || true; fi
   if wanted mariadb "$@"; then mdb_stop || true; fi
+  if wanted s3rver "$@"; then s3_stop || true; fi
   if wanted postgres "$@"; then pg_stop || true; fi
   if wanted rabbitmq "$@"; then rabbit_stop || true; fi
   if (($# == 0)); then rm -f "$ENV_FILE"; else write_env; fi
@@ -690,6 +777,11 @@ cmd_status() {
     log "azurite:  running on 127.0.0.1:$AZ_PORT (pid $AZ_PID)"
   else
     log "azurite:  not running"; rc=1
+  fi
+  if s3_running; then
+    log "s3rver:   running on 127.0.0.1:$S3_PORT (pid $S3_PID)"
+  else
+    log "s3rver:   not running"; rc=1
   fi
   return "$rc"
 }

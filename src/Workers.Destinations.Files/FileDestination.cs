@@ -18,9 +18,28 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
 {
     string Extension => compression == FileCompression.Gzip ? format.Extension + ".gz" : format.Extension;
 
+    /// <summary>S3's <c>athena</c>: keys inside JSON columns are rewritten for the Hive metastore (see <see cref="AthenaJson"/>).</summary>
+    public bool AthenaJsonKeys { get; init; }
+
+    /// <summary>
+    /// S3's <c>write_empty_objects_for_empty_tables</c> (parquet): each migrated table gets one object with its columns
+    /// and no rows, named as a batch whose id comes from the sync and the table, so a repeated migration rewrites it.
+    /// </summary>
+    public bool EmptyObjectsForEmptyTables { get; init; }
+
     /// <summary>Files have no catalog to migrate: each object carries its own columns (header or Parquet schema).</summary>
-    public Task<MigrationResult> MigrateAsync(TableSchema table, MigrateMode mode, SyncInfo sync, CancellationToken cancellationToken) =>
-        Task.FromResult(MigrationResult.Of(MigrationAction.Unchanged));
+    public async Task<MigrationResult> MigrateAsync(TableSchema table, MigrateMode mode, SyncInfo sync, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(sync);
+        if (EmptyObjectsForEmptyTables)
+        {
+            var id = new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{sync.SyncId}/{table.Name}")).AsSpan(0, 16));
+            await store.WriteAsync(keys.Render(table.Name, Extension, id, sync), (stream, ct) => format.WriteAsync(table, [], stream, ct), cancellationToken);
+        }
+
+        return MigrationResult.Of(MigrationAction.Unchanged);
+    }
 
     public async Task<WriteResult> WriteAsync(TableSchema table, WriteMode mode, InsertMessage insert, CancellationToken cancellationToken)
     {
@@ -32,16 +51,17 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
             return new WriteResult(insert.Rows, Duplicate: true);
         }
 
+        var batches = AthenaJsonKeys ? insert.Batches.Select(b => AthenaJson.Sanitize(b)).ToList() : insert.Batches;
         await store.WriteAsync(key, async (stream, ct) =>
         {
             if (compression == FileCompression.Gzip)
             {
                 await using var gzip = new GZipStream(stream, CompressionLevel.Fastest, leaveOpen: true);
-                await format.WriteAsync(table, insert.Batches, gzip, ct);
+                await format.WriteAsync(table, batches, gzip, ct);
             }
             else
             {
-                await format.WriteAsync(table, insert.Batches, stream, ct);
+                await format.WriteAsync(table, batches, stream, ct);
             }
         }, cancellationToken);
         return new WriteResult(insert.Rows, Duplicate: false);
@@ -98,6 +118,6 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
     {
         FileFormat.Csv => new CsvRowFormat(spec.Csv),
         FileFormat.Json => new JsonLinesRowFormat(),
-        _ => new ParquetRowFormat(),
+        _ => new ParquetRowFormat(spec.Parquet.MaxRowGroupLength),
     };
 }

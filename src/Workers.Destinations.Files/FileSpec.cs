@@ -38,6 +38,8 @@ public class FileSpec
 
     internal CsvOptions Csv { get; private set; } = new();
 
+    internal ParquetFormatOptions Parquet { get; private set; } = new();
+
     internal Paths.PathTemplate Template { get; private set; } = null!;
 
     /// <summary>Checks every field; each complaint names it. Fills the parsed values when there is none.</summary>
@@ -119,14 +121,44 @@ public class FileSpec
             yield break;
         }
 
-        var given = FormatSpec.Given().ToList();
-        if (ParsedFormat != FileFormat.Csv)
+        // Each format takes its own keys of the one format_spec block, as CloudQuery's filetypes module.
+        var takes = ParsedFormat switch
         {
-            foreach (var key in given)
+            FileFormat.Csv => FileFormatSpec.CsvKeys,
+            FileFormat.Parquet => FileFormatSpec.ParquetKeys,
+            _ => [],
+        };
+        var foreign = FormatSpec.Given().Where(key => !takes.Contains(key)).ToList();
+        if (foreign.Count > 0)
+        {
+            foreach (var key in foreign)
             {
-                yield return $"format_spec.{key}: unknown field ({Format} takes no format_spec)";
+                yield return takes.Length == 0
+                    ? $"format_spec.{key}: unknown field ({Format} takes no format_spec)"
+                    : $"format_spec.{key}: unknown field ({Format} takes {string.Join(", ", takes)})";
             }
 
+            yield break;
+        }
+
+        if (ParsedFormat == FileFormat.Parquet)
+        {
+            var parquet = new ParquetFormatOptions();
+            parquet.Version = FormatSpec.Version ?? parquet.Version;
+            parquet.RootRepetition = FormatSpec.RootRepetition ?? parquet.RootRepetition;
+            parquet.MaxRowGroupLength = FormatSpec.MaxRowGroupLength ?? parquet.MaxRowGroupLength;
+            if (parquet.Validate().FirstOrDefault() is { } complaint)
+            {
+                yield return complaint;
+                yield break;
+            }
+
+            Parquet = parquet;
+            yield break;
+        }
+
+        if (ParsedFormat != FileFormat.Csv)
+        {
             yield break;
         }
 

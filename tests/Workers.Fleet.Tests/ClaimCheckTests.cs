@@ -434,7 +434,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>id (key), _cq_id, _cq_parent_id and a wide utf8 payload: few rows, many bytes.</summary>
-    static Apache.Arrow.Schema Schema(string table)
+    internal static Apache.Arrow.Schema Schema(string table)
     {
         var some = new TestSource(new TestSourceSpec()).Tables.Single(t => t.Metadata[CqMetadata.TableName] == TestSource.SomeTable);
         var fields = some.FieldsList.Where(f => f.Name is "id" or CqMetadata.CqId or CqMetadata.CqParentId).ToList();
@@ -442,7 +442,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         return new Apache.Arrow.Schema(fields, new Dictionary<string, string> { [CqMetadata.TableName] = table });
     }
 
-    static RecordBatch Batch(string table, int rows, int payloadBytes, long firstId)
+    internal static RecordBatch Batch(string table, int rows, int payloadBytes, long firstId)
     {
         var schema = Schema(table);
         var keys = new Apache.Arrow.Schema(schema.FieldsList.Where(f => f.Name != "payload"), schema.Metadata);
@@ -459,7 +459,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>A row's payload: its id, then filler, exactly <paramref name="bytes"/> ASCII characters.</summary>
-    static string Payload(long id, int bytes)
+    internal static string Payload(long id, int bytes)
     {
         var head = id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":";
         return head.Length >= bytes ? head[..bytes] : head + new string((char)('a' + (id % 26)), bytes - head.Length);

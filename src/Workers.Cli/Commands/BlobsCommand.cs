@@ -20,7 +20,7 @@ static class BlobsCommand
 
         var settings = ClaimCheckSettings.FromEnvironment()
             ?? throw new ConfigException($"{ClaimCheckSettings.ConnectionStringVariable} is not set: gc needs the claim-check container ({ClaimCheckSettings.ContainerVariable})");
-        var store = new BlobClaimStore(settings, loggers.CreateLogger("Workers.ClaimCheck"));
+        var store = ClaimStores.Create(settings, loggers.CreateLogger("Workers.ClaimCheck"));
         var broker = BrokerSettings.Required("blobs gc");
 
         var config = ConfigLoader.LoadFile(file);
@@ -70,7 +70,7 @@ static class BlobsCommand
         {
             result = await ClaimCheckCollector.CollectAsync(store, cutoff, referenced, dryRun, cancellationToken);
         }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or HttpRequestException)
+        catch (Exception ex) when (store.IsServiceError(ex))
         {
             // What was deleted before the failure is gone, and only unreferenced old blobs were; running again is safe.
             await Console.Error.WriteLineAsync($"blob service error, gc stopped: {Secrets.Redact(ex.Message)}");
@@ -83,7 +83,7 @@ static class BlobsCommand
         }
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{settings.Container}/{BlobClaimStore.Prefix}: {result.Listed} blobs; {result.KeptRecent} newer than {olderThan} kept; {result.KeptReferenced} referenced by dead letters kept; {result.Deleted.Count} {(dryRun ? "would be deleted (dry run)" : "deleted")}"));
+            $"{settings.Container}/{ClaimStores.Prefix}: {result.Listed} blobs; {result.KeptRecent} newer than {olderThan} kept; {result.KeptReferenced} referenced by dead letters kept; {result.Deleted.Count} {(dryRun ? "would be deleted (dry run)" : "deleted")}"));
         return 0;
     }
 

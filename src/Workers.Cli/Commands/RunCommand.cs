@@ -50,7 +50,7 @@ static partial class RunCommand
             LogNotice(logger, notice);
         }
 
-        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck")) : null;
+        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? ClaimStores.Create(blobs, loggers.CreateLogger("Workers.ClaimCheck")) : null;
         var options = new WorkerOptions { ConcurrentMessages = concurrency, StopBound = stopBound, ClaimCheck = claimCheck };
         var metrics = new WorkerMetrics(writers.Select(w => w.Spec.Name));
         try

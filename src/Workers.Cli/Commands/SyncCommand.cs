@@ -119,7 +119,7 @@ static class SyncCommand
         var progress = new PublishProgress(output);
         await using var waiter = wait ? await SyncWaiter.StartAsync(broker, cancellationToken) : null;
         await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
-        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
+        var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, ClaimStores.Create(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
         ISyncPublisher publisher = new TracingPublisher(claimCheck ?? (ISyncPublisher)rabbit);
         var runner = new SyncRunner(waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect), TimeProvider.System, progress) { Destinations = destinations };
         foreach (var (spec, source) in sources)

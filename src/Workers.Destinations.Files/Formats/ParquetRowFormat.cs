@@ -8,11 +8,12 @@ using ArrowField = Apache.Arrow.Field;
 namespace Workers.Destinations.Files.Formats;
 
 /// <summary>
-/// Parquet through Parquet.Net, Snappy-compressed, one row group per record batch. Scalars keep a native Parquet
+/// Parquet through Parquet.Net, Snappy-compressed, one row group per record batch (split at the format_spec's
+/// <c>max_row_group_length</c> rows). Scalars keep a native Parquet
 /// type (integers of their width, floats, decimals, UTC timestamps in microseconds, dates, binaries); text-like
 /// extensions, times, durations, intervals and nested values are UTF-8 strings in <see cref="CellText"/>'s form.
 /// </summary>
-sealed class ParquetRowFormat : IRowFormat
+sealed class ParquetRowFormat(long maxRowGroupLength = 134_217_728) : IRowFormat
 {
     static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Snappy };
 
@@ -26,7 +27,7 @@ sealed class ParquetRowFormat : IRowFormat
         var columns = fields.Select(ParquetColumn.For).ToList();
         var schema = new ParquetSchema(columns.Select(c => c.Field));
         await using var writer = await ParquetWriter.CreateAsync(schema, output, Options, append: false, cancellationToken);
-        foreach (var batch in batches)
+        foreach (var batch in batches.SelectMany(Groups))
         {
             using var group = writer.CreateRowGroup();
             for (var c = 0; c < columns.Count; c++)
@@ -35,6 +36,21 @@ sealed class ParquetRowFormat : IRowFormat
             }
 
             group.CompleteValidate();
+        }
+    }
+
+    IEnumerable<RecordBatch> Groups(RecordBatch batch)
+    {
+        if (batch.Length <= maxRowGroupLength)
+        {
+            yield return batch;
+            yield break;
+        }
+
+        // Slices share the batch's buffers: no copy, and the caller still owns (and disposes) the batch.
+        for (var offset = 0; offset < batch.Length; offset += (int)maxRowGroupLength)
+        {
+            yield return batch.Slice(offset, (int)Math.Min(maxRowGroupLength, batch.Length - offset));
         }
     }
 

@@ -8,14 +8,15 @@ namespace Workers.Destinations.Files.Paths;
 /// <summary>
 /// CloudQuery's path template for files and blobs. Every placeholder renders from the batch itself, never from the
 /// clock at write time, so that a redelivered batch gets the very same name and overwrites its first copy:
-/// <c>{{UUID}}</c> and <c>{{BATCH_ID}}</c> are the batch id, <c>{{YEAR}}</c> … <c>{{MINUTE}}</c> the sync time (UTC).
+/// <c>{{UUID}}</c> and <c>{{BATCH_ID}}</c> are the batch id, <c>{{YEAR}}</c> … <c>{{MINUTE}}</c> the sync time (UTC);
+/// <c>{{TABLE_HYPHEN}}</c> is the table's segment with underscores as hyphens (S3's, for bucket-style names).
 /// </summary>
 sealed partial class PathTemplate
 {
     /// <summary>What a plain directory (a path without placeholders) gets appended.</summary>
     public const string DefaultLayout = "{{TABLE}}/{{BATCH_ID}}.{{FORMAT}}";
 
-    static readonly string[] Known = ["TABLE", "FORMAT", "UUID", "BATCH_ID", "SYNC_ID", "YEAR", "MONTH", "DAY", "HOUR", "MINUTE"];
+    static readonly string[] Known = ["TABLE", "TABLE_HYPHEN", "FORMAT", "UUID", "BATCH_ID", "SYNC_ID", "YEAR", "MONTH", "DAY", "HOUR", "MINUTE"];
 
     PathTemplate(string text) => Text = text;
 
@@ -38,9 +39,9 @@ sealed partial class PathTemplate
             return null;
         }
 
-        if (!names.Contains("TABLE"))
+        if (!names.Contains("TABLE") && !names.Contains("TABLE_HYPHEN"))
         {
-            return "must contain {{TABLE}}, or the tables would share their files";
+            return "must contain {{TABLE}} (or {{TABLE_HYPHEN}}), or the tables would share their files";
         }
 
         if (!names.Contains("BATCH_ID") && !names.Contains("UUID"))
@@ -80,6 +81,7 @@ sealed partial class PathTemplate
         return Placeholder().Replace(Text, m => m.Groups[1].Value switch
         {
             "TABLE" => ObjectNames.Segment(table),
+            "TABLE_HYPHEN" => Hyphenated(table),
             "FORMAT" => extension,
             "UUID" or "BATCH_ID" => batch,
             "SYNC_ID" => sync.SyncId.ToString(),
@@ -98,6 +100,7 @@ sealed partial class PathTemplate
     public (string Prefix, Regex Pattern) Matcher(string table, string extension)
     {
         var fixedParts = Text.Replace("{{TABLE}}", ObjectNames.Segment(table), StringComparison.Ordinal)
+            .Replace("{{TABLE_HYPHEN}}", Hyphenated(table), StringComparison.Ordinal)
             .Replace("{{FORMAT}}", extension, StringComparison.Ordinal);
         var first = fixedParts.IndexOf("{{", StringComparison.Ordinal);
         var prefix = first < 0 ? fixedParts : fixedParts[..first];
@@ -116,6 +119,9 @@ sealed partial class PathTemplate
     public bool NamesBatch => Text.Contains("{{BATCH_ID}}", StringComparison.Ordinal) || Text.Contains("{{UUID}}", StringComparison.Ordinal);
 
     public override string ToString() => Text;
+
+    // As CloudQuery's: tables "a_b" and "a-b" then share a prefix; {{TABLE}} keeps them apart.
+    static string Hyphenated(string table) => ObjectNames.Segment(table).Replace('_', '-');
 
     [GeneratedRegex(@"\{\{([A-Z_]+)\}\}", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();

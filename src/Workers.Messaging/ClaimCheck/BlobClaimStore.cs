@@ -1,26 +1,22 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.Retry;
 using Workers.Core.Contract;
 
 namespace Workers.Messaging.ClaimCheck;
 
 /// <summary>
-/// The claim-check container: the sync uploads a large batch's Arrow stream once, under
+/// The claim check in an Azure Blob container: the sync uploads a large batch's Arrow stream once, under
 /// <c>claim-check/&lt;sync-id&gt;/&lt;table&gt;/&lt;batch-id&gt;.arrow</c> (so a re-upload overwrites the same blob),
 /// workers download it into one buffer and check its SHA-256, and <c>workers blobs gc</c> lists and deletes.
 /// Transient blob-service errors (no connection, timeouts, 408, 429, 5xx) are retried here, each retry logged.
 /// </summary>
-public sealed partial class BlobClaimStore
+public sealed class BlobClaimStore : IClaimStore
 {
-    /// <summary>Every claim-check blob lives under this prefix, so gc and lifecycle rules never touch anything else.</summary>
-    public const string Prefix = "claim-check/";
 
     readonly BlobContainerClient _container;
     readonly ResiliencePipeline _retry;
@@ -45,38 +41,12 @@ public sealed partial class BlobClaimStore
             throw new Core.Config.ConfigException($"{ClaimCheckSettings.ConnectionStringVariable}: not a valid Azure Storage connection string ({ex.Message})");
         }
 
-        _retry = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e
-                    && (IsTransient(e) || (e is OperationCanceledException && !args.Context.CancellationToken.IsCancellationRequested))),
-                MaxRetryAttempts = 6,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = TimeSpan.FromSeconds(5),
-                OnRetry = args =>
-                {
-                    LogRetry(_logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "");
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _retry = ClaimStoreRetry.Build(IsTransient, _logger);
     }
 
     public ClaimCheckSettings Settings { get; }
 
     public Uri ContainerUri => _container.Uri;
-
-    /// <summary>The blob name of one insert batch: stable, so uploading the same batch again overwrites it.</summary>
-    public static string NameFor(Guid syncId, string table, Guid batchId)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-
-        // Table names reach a blob name: keep a safe alphabet so that no name can climb out of its folder.
-        var safe = new string(table.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').Take(200).ToArray());
-        return $"{Prefix}{syncId}/{(safe.Length == 0 ? "_" : safe)}/{batchId}.arrow";
-    }
 
     /// <summary>Uploads (or overwrites) the blob and returns the reference every destination's message carries.</summary>
     public async Task<BlobReference> UploadAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
@@ -122,7 +92,7 @@ public sealed partial class BlobClaimStore
         }
         catch (Exception ex) when (IsTransient(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new ClaimCheckException($"blob service unreachable after 7 attempts ({ex.Message}); the message keeps its reference and `workers blobs gc` keeps the blob while the message is in the error queue: replay it once the blob service is back", ex)
+            throw new ClaimCheckException($"blob service unreachable after {ClaimStoreRetry.Attempts} attempts ({ex.Message}); the message keeps its reference and `workers blobs gc` keeps the blob while the message is in the error queue: replay it once the blob service is back", ex)
             {
                 ServiceUnavailable = true,
             };
@@ -148,21 +118,21 @@ public sealed partial class BlobClaimStore
     }
 
     /// <summary>Every claim-check blob with its last-modified time; nothing when the container does not exist.</summary>
-    internal async IAsyncEnumerable<(string Name, DateTimeOffset LastModified)> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<(string Name, DateTimeOffset LastModified)> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (!await _retry.ExecuteAsync(async ct => (await _container.ExistsAsync(ct)).Value, cancellationToken))
         {
             yield break;
         }
 
-        await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken))
+        await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = ClaimStores.Prefix }, cancellationToken))
         {
             yield return (item.Name, item.Properties.LastModified ?? DateTimeOffset.MaxValue);
         }
     }
 
     /// <summary>Deletes the blob unless it changed after <paramref name="lastModified"/> (a re-upload since it was listed).</summary>
-    internal async Task<bool> DeleteAsync(string name, DateTimeOffset lastModified, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(string name, DateTimeOffset lastModified, CancellationToken cancellationToken)
     {
         try
         {
@@ -180,30 +150,10 @@ public sealed partial class BlobClaimStore
     static async Task<(byte[] Bytes, string Sha256)> FetchAsync(BlobClient blob, CancellationToken cancellationToken)
     {
         using var result = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
-        var length = result.Details.ContentLength;
-        if (length > Array.MaxLength)
-        {
-            throw new ClaimCheckException($"blob {blob.Uri} holds {length} bytes, more than one batch may ({Array.MaxLength}); publish smaller batches");
-        }
-
-        // The one buffer this message holds: the decoded Arrow batches are read straight out of it.
-        var bytes = GC.AllocateUninitializedArray<byte>((int)length);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var read = 0;
-        while (read < bytes.Length)
-        {
-            var n = await result.Content.ReadAsync(bytes.AsMemory(read), cancellationToken);
-            if (n == 0)
-            {
-                throw new IOException($"the download of blob {blob.Uri} ended after {read} of {length} bytes");
-            }
-
-            hash.AppendData(bytes, read, n);
-            read += n;
-        }
-
-        return (bytes, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        return await ClaimStoreRetry.ReadCheckedAsync(result.Content, result.Details.ContentLength, blob.Uri, cancellationToken);
     }
+
+    public bool IsServiceError(Exception exception) => exception is RequestFailedException or AggregateException or HttpRequestException;
 
     static bool IsTransient(Exception exception) => exception switch
     {
@@ -212,7 +162,4 @@ public sealed partial class BlobClaimStore
         HttpRequestException or IOException or TimeoutException => true,
         _ => false,
     };
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Blob service: transient error, retry {Attempt} in {DelayMs:F0} ms: {Error}")]
-    static partial void LogRetry(ILogger logger, int attempt, double delayMs, string error);
 }

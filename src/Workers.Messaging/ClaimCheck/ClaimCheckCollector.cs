@@ -7,7 +7,7 @@ namespace Workers.Messaging.ClaimCheck;
 public static class ClaimCheckCollector
 {
     public static async Task<ClaimCheckCollection> CollectAsync(
-        BlobClaimStore store, DateTimeOffset cutoff, IEnumerable<Uri> referenced, bool dryRun, CancellationToken cancellationToken)
+        IClaimStore store, DateTimeOffset cutoff, IEnumerable<Uri> referenced, bool dryRun, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(referenced);

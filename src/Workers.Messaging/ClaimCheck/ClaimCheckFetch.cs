@@ -9,7 +9,7 @@ namespace Workers.Messaging.ClaimCheck;
 /// </summary>
 static class ClaimCheckFetch
 {
-    public static async Task<WireMessage> ResolveAsync(WireMessage wire, BlobClaimStore? store, CancellationToken cancellationToken)
+    public static async Task<WireMessage> ResolveAsync(WireMessage wire, IClaimStore? store, CancellationToken cancellationToken)
     {
         if (WireCodec.BlobReferenceOf(wire) is not { } blob)
         {

@@ -9,14 +9,14 @@ namespace Workers.Messaging.ClaimCheck;
 /// body. The upload completes before the first copy is published, so no worker can see a reference to a blob that
 /// is not there yet. Like <see cref="SyncSession"/>, one sync at a time.
 /// </summary>
-public sealed class ClaimCheckPublisher(ISyncPublisher inner, BlobClaimStore store) : ISyncPublisher
+public sealed class ClaimCheckPublisher(ISyncPublisher inner, IClaimStore store) : ISyncPublisher
 {
     // SyncSession sends one batch to all its destinations before the next batch: remembering the last upload is
     // enough to upload once per batch, not once per destination.
     string? _lastBatch;
     BlobReference? _lastBlob;
 
-    public BlobClaimStore Store => store;
+    public IClaimStore Store => store;
 
     /// <summary>Batches that went by claim check, and their bytes (each counted once, however many destinations).</summary>
     public long Uploads { get; private set; }
@@ -36,7 +36,7 @@ public sealed class ClaimCheckPublisher(ISyncPublisher inner, BlobClaimStore sto
 
         if (_lastBatch != batchId || _lastBlob is null)
         {
-            var name = BlobClaimStore.NameFor(
+            var name = ClaimStores.NameFor(
                 Guid.Parse(message.Header(WireHeaders.SyncId)!), message.Header(WireHeaders.Table) ?? "", Guid.Parse(batchId));
             _lastBlob = await store.UploadAsync(name, message.Body, cancellationToken);
             _lastBatch = batchId;

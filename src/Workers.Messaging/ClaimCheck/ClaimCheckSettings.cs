@@ -4,10 +4,11 @@ using Workers.Core.Config;
 namespace Workers.Messaging.ClaimCheck;
 
 /// <summary>
-/// Where large batches go (DESIGN §1): an Azure Blob Storage container, read from the environment. The connection
-/// string is a secret: it is registered for redaction and never printed.
+/// Where large batches go (DESIGN §1), read from the environment: an Azure Blob Storage container (an Azure
+/// connection string, a secret: registered for redaction and never printed), or an S3 bucket (an
+/// <c>s3://BUCKET?region=…</c> URL, see <see cref="S3ClaimLocation"/>; then <see cref="Container"/> is the bucket).
 /// </summary>
-public sealed record ClaimCheckSettings(string ConnectionString, string Container, long ThresholdBytes)
+public sealed record ClaimCheckSettings(string ConnectionString, string Container, long ThresholdBytes, S3ClaimLocation? S3 = null)
 {
     public const string ConnectionStringVariable = "WORKERS_BLOB_CONNECTION_STRING";
     public const string ContainerVariable = "WORKERS_BLOB_CONTAINER";
@@ -27,6 +28,29 @@ public sealed record ClaimCheckSettings(string ConnectionString, string Containe
             return null;
         }
 
+        var threshold = DefaultThresholdBytes;
+        if (environment(ThresholdVariable) is { Length: > 0 } text
+            && (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out threshold) || threshold < 1))
+        {
+            throw new ConfigException($"{ThresholdVariable}: must be a positive number of bytes, got \"{text}\"");
+        }
+
+        if (connectionString.StartsWith(S3ClaimLocation.Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            var s3 = S3ClaimLocation.Parse(connectionString, ConnectionStringVariable);
+            if (environment(ContainerVariable) is { Length: > 0 } other && other != s3.Bucket)
+            {
+                throw new ConfigException($"{ContainerVariable}: \"{other}\" differs from the bucket in {ConnectionStringVariable} (\"{s3.Bucket}\"); for S3 the URL names the bucket, leave {ContainerVariable} unset");
+            }
+
+            if (environment("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } secret)
+            {
+                Secrets.Register(secret);
+            }
+
+            return new ClaimCheckSettings(connectionString, s3.Bucket, threshold, s3);
+        }
+
         Secrets.Register(connectionString);
         foreach (var part in connectionString.Split(';'))
         {
@@ -43,17 +67,10 @@ public sealed record ClaimCheckSettings(string ConnectionString, string Containe
             throw new ConfigException($"{ContainerVariable}: \"{container}\" is not a valid container name (3-63 characters: lowercase letters, digits and single hyphens, starting and ending with a letter or digit)");
         }
 
-        var threshold = DefaultThresholdBytes;
-        if (environment(ThresholdVariable) is { Length: > 0 } text
-            && (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out threshold) || threshold < 1))
-        {
-            throw new ConfigException($"{ThresholdVariable}: must be a positive number of bytes, got \"{text}\"");
-        }
-
         return new ClaimCheckSettings(connectionString, container, threshold);
     }
 
-    public override string ToString() => $"container {Container}, threshold {ThresholdBytes} bytes";
+    public override string ToString() => $"{(S3 is null ? "container" : "S3 bucket")} {Container}, threshold {ThresholdBytes} bytes";
 
     static bool IsContainerName(string name) =>
         name.Length is >= 3 and <= 63

@@ -30,7 +30,7 @@ public sealed record WorkerOptions
     public TimeSpan StopBound { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where claim-check blobs are fetched from; null when the worker has no blob settings.</summary>
-    public ClaimCheck.BlobClaimStore? ClaimCheck { get; init; }
+    public ClaimCheck.IClaimStore? ClaimCheck { get; init; }
 
     public string WorkerName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

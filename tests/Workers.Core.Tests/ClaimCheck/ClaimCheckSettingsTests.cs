@@ -89,9 +89,9 @@ public class ClaimCheckSettingsTests
         var sync = Guid.Parse("0d6f3c1e-8a51-4b8e-9c2f-1f0f4a7c9b11");
         var batch = Guid.Parse("6a1b9d4e-2c3f-4e5a-8b7c-9d0e1f2a3b4c");
 
-        Assert.Equal($"claim-check/{sync}/aws_ec2_instances/{batch}.arrow", BlobClaimStore.NameFor(sync, "aws_ec2_instances", batch));
-        Assert.Equal($"claim-check/{sync}/______etc_passwd/{batch}.arrow", BlobClaimStore.NameFor(sync, "../../etc/passwd", batch));
-        Assert.Equal($"claim-check/{sync}/_/{batch}.arrow", BlobClaimStore.NameFor(sync, "", batch));
+        Assert.Equal($"claim-check/{sync}/aws_ec2_instances/{batch}.arrow", ClaimStores.NameFor(sync, "aws_ec2_instances", batch));
+        Assert.Equal($"claim-check/{sync}/______etc_passwd/{batch}.arrow", ClaimStores.NameFor(sync, "../../etc/passwd", batch));
+        Assert.Equal($"claim-check/{sync}/_/{batch}.arrow", ClaimStores.NameFor(sync, "", batch));
     }
 
     [Fact]
