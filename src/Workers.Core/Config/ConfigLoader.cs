@@ -100,7 +100,7 @@ public static class ConfigLoader
     {
         var name = RequiredName(spec, where);
         where = $"{where} (source \"{name}\")";
-        CheckKnown(spec, where, "name", "path", "tables", "skip_tables", "destinations", "spec");
+        CheckKnown(spec, where, "name", "path", "tables", "skip_tables", "destinations", "spec", "skip_dependent_tables", "deterministic_cq_id");
         var path = OptionalScalar(spec, "path", where) ?? throw new ConfigException($"{where}: spec.path: required (the built-in source, e.g. test)");
         var tables = OptionalList(spec, "tables", where) ?? ["*"];
         var destinations = OptionalList(spec, "destinations", where) ?? [];
@@ -109,7 +109,23 @@ public static class ConfigLoader
             throw new ConfigException($"{where}: spec.destinations: required, name at least one destination");
         }
 
-        return new SourceSpec(name, path, tables, OptionalList(spec, "skip_tables", where) ?? [], destinations, NestedSpec(spec, where), where);
+        return new SourceSpec(name, path, tables, OptionalList(spec, "skip_tables", where) ?? [], destinations, NestedSpec(spec, where), where)
+        {
+            Registry = OptionalScalar(spec, "registry", where),
+            SkipDependentTables = Flag(spec, "skip_dependent_tables", where),
+            DeterministicCqId = Flag(spec, "deterministic_cq_id", where),
+        };
+    }
+
+    static bool Flag(YamlMappingNode spec, string key, string where)
+    {
+        var text = OptionalScalar(spec, key, where);
+        if (text is null)
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var value) ? value : throw new ConfigException($"{where}: spec.{key}: must be true or false, got '{text}'");
     }
 
     static DestinationSpec ReadDestination(YamlMappingNode spec, string where)

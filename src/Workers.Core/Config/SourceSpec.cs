@@ -10,4 +10,17 @@ public sealed record SourceSpec(
     IReadOnlyList<string> SkipTables,
     IReadOnlyList<string> Destinations,
     YamlMappingNode Spec,
-    string Location);
+    string Location)
+{
+    /// <summary><c>registry</c>: <c>grpc</c> or <c>local</c> make the source a CloudQuery plugin; anything else names a built-in.</summary>
+    public string? Registry { get; init; }
+
+    /// <summary>CloudQuery's <c>skip_dependent_tables</c>, passed to a plugin source.</summary>
+    public bool SkipDependentTables { get; init; }
+
+    /// <summary>CloudQuery's <c>deterministic_cq_id</c>, passed to a plugin source.</summary>
+    public bool DeterministicCqId { get; init; }
+
+    /// <summary>A CloudQuery source plugin (<c>registry: grpc</c> or <c>registry: local</c>) rather than a built-in.</summary>
+    public bool IsPlugin => Registry is "grpc" or "local";
+}
