@@ -5,8 +5,8 @@
 //   node test-source.mjs serve --address 127.0.0.1:PORT --no-sentry
 //
 // Spec (JSON from Init): prefix (table names), rows (parent rows, ids 0..rows-1), children (per parent),
-// error (a table error to report on the stream), crash_after (exit the process after that many parent rows),
-// hang_after (stop sending, but stay alive, after that many parent rows).
+// error (a table error to report on the stream), crash_at (exit the process while resolving the children of that
+// parent id), hang_at (stop sending there, but stay alive).
 import { Bool, Float32, Float64, Int64, List, Field, TimeUnit, Timestamp, Uint64, Utf8 } from '@apache-arrow/esnext-esm';
 import { pluginV3 } from '@cloudquery/plugin-pb-javascript';
 import { newPlugin } from '@cloudquery/plugin-sdk-javascript/plugin/plugin';
@@ -44,7 +44,17 @@ const tables = (spec) => {
   const children = createTable({
     name: `${spec.prefix}_parts`,
     resolver: async (client, parent, stream) => {
-      const id = parent.getColumnData('id').value;
+      // The SDK sends a table's rows once its resolver returns, and resolves children after sending their parent:
+      // failing here fails after the parents before this one, their children, and this parent were sent.
+      const id = Number(parent.getColumnData('id').value);
+      if (spec.crash_at === id) {
+        // Give what was written time to leave the process, then die as a crashing plugin does.
+        setTimeout(() => process.exit(3), 1000);
+        await new Promise(() => {});
+      }
+      if (spec.hang_at === id) {
+        await new Promise(() => {});
+      }
       for (let seq = 0; seq < spec.children; seq++) {
         stream.write({ item_id: id, seq, label: `part-${id}-${seq}` });
       }
@@ -62,14 +72,6 @@ const tables = (spec) => {
     description: 'every type the JavaScript SDK can send',
     resolver: async (client, _, stream) => {
       for (let id = 0; id < spec.rows; id++) {
-        if (spec.crash_after === id) {
-          // Give the rows already written time to leave the process, then die as a crashing plugin does.
-          setTimeout(() => process.exit(3), 300);
-          await new Promise(() => {});
-        }
-        if (spec.hang_after === id) {
-          await new Promise(() => {});
-        }
         stream.write(item(id));
       }
     },
