@@ -36,7 +36,14 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
         if (!request.NoConnection && !serve.Fleet.WorkersAreRemote)
         {
             // The spec binds (and fails with the field's name) here, not at the first batch.
-            await serve.CreateDestination(destination).DisposeAsync();
+            try
+            {
+                await serve.CreateDestination(destination).DisposeAsync();
+            }
+            catch (ConfigException ex)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, Secrets.Redact(ex.Message)));
+            }
         }
 
         serve.Initialized(destination, request.InvocationId);
