@@ -206,6 +206,28 @@ install_s3rver() {
   log "s3rver: installed in $(since "$t0")s"
 }
 
+# CloudQuery's own JavaScript SDK and generated protocol client, which the CloudQuery protocol tests run
+# (tests/Workers.CloudQuery.Tests): pinned by infra/cloudquery/package-lock.json, installed, never vendored.
+CLOUDQUERY_JS_PREFIX="$TOOLS_DIR/cloudquery"
+install_cloudquery_js() {
+  local spec="$REPO_ROOT/infra/cloudquery"
+  if [[ -d "$CLOUDQUERY_JS_PREFIX/node_modules/@cloudquery/plugin-sdk-javascript" ]] &&
+    cmp -s "$spec/package-lock.json" "$CLOUDQUERY_JS_PREFIX/package-lock.json"; then
+    return 0
+  fi
+  local t0
+  t0="$(now)"
+  log "cloudquery-js: installing CloudQuery's JavaScript SDK and protocol client from npm into $CLOUDQUERY_JS_PREFIX ..."
+  mkdir -p "$CLOUDQUERY_JS_PREFIX"
+  cp "$spec/package.json" "$spec/package-lock.json" "$CLOUDQUERY_JS_PREFIX/"
+  if ! (cd "$CLOUDQUERY_JS_PREFIX" && npm ci --no-audit --no-fund --loglevel=error) >"$RUN_DIR/npm-cloudquery.log" 2>&1; then
+    warn "cloudquery-js: npm ci failed"
+    show_logs "$RUN_DIR/npm-cloudquery.log"
+    return 1
+  fi
+  log "cloudquery-js: installed in $(since "$t0")s"
+}
+
 # docker-compose (Debian's 1.29) validates docker-compose.yml for the tests; it needs no engine for `config`.
 install_compose() {
   command -v docker-compose >/dev/null && return 0
@@ -708,7 +730,7 @@ cmd_start() {
   if wanted s3rver "$@"; then install_s3rver || exit 1; fi
   if wanted postgres "$@"; then install_postgres || exit 1; fi
   if wanted mariadb "$@"; then install_mariadb || exit 1; fi
-  if (($# == 0)); then install_compose || exit 1; install_promtool || exit 1; fi
+  if (($# == 0)); then install_compose || exit 1; install_promtool || exit 1; install_cloudquery_js || exit 1; fi
   rm -f "$ENV_FILE"
 
   # RabbitMQ boots slowest: launch it first, start the others meanwhile.

@@ -50,9 +50,16 @@ var blobs = new Command("blobs", "Claim-check blobs (large batches in Azure Blob
 var destinations = new Command("destinations", "List the built-in destinations with what each supports: write and migrate modes, delete-stale, delete-record, how it applies a batch once.");
 destinations.SetAction((parse, token) => DestinationsCommand.RunAsync(Console.Out));
 
+
+var serveFile = new Argument<string>("file") { Description = "A YAML file with the destination(s) a CloudQuery CLI may write to." };
+var address = new Option<string>("--address") { Description = "IP:PORT to listen on (HTTP/2 cleartext, as the CloudQuery CLI dials registry: grpc).", DefaultValueFactory = _ => "127.0.0.1:7777" };
+var serve = new Command("serve", "Be a CloudQuery destination plugin (protocol v3) for the destinations in FILE: publish what `cloudquery sync` writes (to RabbitMQ when WORKERS_BROKER_URL is set, else to embedded workers).") { serveFile, address };
+serve.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => ServeCommand.RunAsync(parse.GetValue(serveFile)!, parse.GetValue(address)!, loggers, Console.Out, Linked(token, terminate.Token))));
+
+
 var dlq = DlqCommand.Create(command => Run(false, command), terminate.Token);
 
-var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, dlq, status, testConnection, blobs, destinations };
+var root = new RootCommand("workers: CloudQuery-style destinations as a fleet of workers behind RabbitMQ.") { sync, run, dlq, status, testConnection, blobs, destinations, serve };
 root.Options.Add(verbose);
 root.Options.Add(logFormat);
 var parsed = root.Parse(args);

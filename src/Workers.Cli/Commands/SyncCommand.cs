@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Workers.Cli.Destinations;
 using Workers.Cli.Observability;
 using Workers.Cli.Progress;
+using Workers.CloudQuery.Plugins;
+using Workers.CloudQuery.Sources;
 using Workers.Core.Config;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
@@ -32,11 +34,17 @@ static class SyncCommand
             throw new ConfigException($"{file}: declares no source to sync");
         }
 
-        // Every spec is bound and checked before anything starts.
-        var sources = config.Sources.Select(spec => (Spec: spec, Source: SourceCatalog.Create(spec))).ToList();
+        // Every spec is bound and checked before anything starts; CloudQuery plugins start when their turn comes.
+        var sources = config.Sources.Select(spec => (Spec: spec, Source: spec.IsPlugin ? null : SourceCatalog.Create(spec))).ToList();
+        foreach (var plugin in config.Sources.Where(s => s.IsPlugin))
+        {
+            PluginSourceRunner.Validate(plugin);
+        }
+
+        var pluginOptions = PluginSourceOptions.FromEnvironment();
         if (BrokerSettings.Optional() is { } broker)
         {
-            return await PublishToBrokerAsync(broker, sources, config.Destinations, wait, loggers, output, cancellationToken);
+            return await PublishToBrokerAsync(broker, sources, config.Destinations, pluginOptions, wait, loggers, output, cancellationToken);
         }
 
         foreach (var source in config.Sources)
@@ -58,14 +66,22 @@ static class SyncCommand
             var drawing = view.RunAsync(stopView.Token);
 
             var syncs = new List<SyncInfo>();
+            var report = new SourceReport();
             // No outage breaker: an embedded sync must end, so a destination that stays down fails its batches.
             await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions { Breaker = null }, DeliveryObservers.Combine(tracker, new TraceEvents()), loggers, cancellationToken))
             {
                 var publisher = new NotifyingPublisher(new TracingPublisher(fleet), (_, _) => tracker.MessagePublished());
                 var runner = new SyncRunner(publisher, TimeProvider.System, tracker) { Destinations = used };
+                var plugins = new PluginSourceRunner(publisher, TimeProvider.System, tracker, loggers, pluginOptions);
                 foreach (var (spec, source) in sources)
                 {
-                    syncs.Add(await RunTracedAsync(runner, spec, source, cancellationToken));
+                    // A failed plugin stops the sync, but what it published is still applied before the report.
+                    if (await report.RunAsync(spec, source, runner, plugins, cancellationToken) is not { } sync)
+                    {
+                        break;
+                    }
+
+                    syncs.Add(sync);
                 }
 
                 tracker.PublishingFinished();
@@ -85,6 +101,8 @@ static class SyncCommand
                 await output.WriteLineAsync(hint);
             }
 
+            var failed = await report.WriteAsync(output, Console.Error);
+
             if (!tracker.DeadLetters.IsEmpty())
             {
                 await Console.Error.WriteLineAsync($"\n{tracker.DeadLetters.Count} message(s) were dead-lettered; nothing of them was written:");
@@ -96,7 +114,7 @@ static class SyncCommand
                 return 1;
             }
 
-            return 0;
+            return failed ? 1 : 0;
         }
         finally
         {
@@ -112,7 +130,7 @@ static class SyncCommand
     /// <paramref name="wait"/> it then follows the workers' progress events until every destination has an outcome
     /// for every message, and exits 1 if any was dead-lettered.
     /// </summary>
-    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource Source)> sources, IReadOnlyList<DestinationSpec> destinations, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
+    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource? Source)> sources, IReadOnlyList<DestinationSpec> destinations, PluginSourceOptions pluginOptions, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
         await output.WriteLineAsync($"publishing to {broker}");
         var stopwatch = Stopwatch.StartNew();
@@ -121,10 +139,17 @@ static class SyncCommand
         await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, ClaimStores.Create(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
         ISyncPublisher publisher = new TracingPublisher(claimCheck ?? (ISyncPublisher)rabbit);
-        var runner = new SyncRunner(waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect), TimeProvider.System, progress) { Destinations = destinations };
+        publisher = waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect);
+        var runner = new SyncRunner(publisher, TimeProvider.System, progress) { Destinations = destinations };
+        var plugins = new PluginSourceRunner(publisher, TimeProvider.System, progress, loggers, pluginOptions);
+        var report = new SourceReport();
         foreach (var (spec, source) in sources)
         {
-            var sync = await RunTracedAsync(runner, spec, source, cancellationToken);
+            if (await report.RunAsync(spec, source, runner, plugins, cancellationToken) is not { } sync)
+            {
+                break;
+            }
+
             await output.WriteLineAsync($"sync {sync.SyncId} of source \"{sync.SourceName}\" at {SyncTimes.Format(sync.SyncTime)} published to {string.Join(", ", spec.Destinations.Select(d => "workers." + d))}");
         }
 
@@ -136,7 +161,9 @@ static class SyncCommand
                 $"{claimCheck.Uploads:N0} batches over {claimCheck.Store.Settings.ThresholdBytes:N0} bytes went by claim check ({claimCheck.UploadedBytes / 1048576.0:N1} MiB uploaded once each)"));
         }
 
-        return waiter is null ? 0 : await WaitForWorkersAsync(waiter, stopwatch, output, cancellationToken);
+        // After a failed plugin, --wait still follows what it published, so that the report says what landed.
+        var applied = waiter is null ? 0 : await WaitForWorkersAsync(waiter, stopwatch, output, cancellationToken);
+        return await report.WriteAsync(output, Console.Error) ? 1 : applied;
     }
 
     static async Task<int> WaitForWorkersAsync(SyncWaiter waiter, Stopwatch stopwatch, TextWriter output, CancellationToken cancellationToken)
@@ -172,13 +199,6 @@ static class SyncCommand
     }
 
     /// <summary>One source's sync as one trace: every publish span is beneath this root.</summary>
-    static async Task<SyncInfo> RunTracedAsync(SyncRunner runner, SourceSpec spec, ISource source, CancellationToken cancellationToken)
-    {
-        using var activity = WorkersActivities.StartSync(spec.Name);
-        var sync = await runner.RunSourceAsync(spec, source, cancellationToken);
-        activity?.SetTag("cq.sync_id", sync.SyncId.ToString());
-        return sync;
-    }
 
     static bool IsEmpty<T>(this IReadOnlyCollection<T> items) => items.Count == 0;
 

@@ -65,12 +65,17 @@ public static class CloudQueryKeys
     public static string NotSupported(string key) => $"not supported by workers: {key}";
 
     /// <summary>Throws for a top-level key of <paramref name="kind"/> that Workers does not implement, unless its value asks for nothing.</summary>
-    internal static void CheckTopLevel(string kind, YamlMappingNode spec, string where)
+    internal static void CheckTopLevel(string kind, YamlMappingNode spec, string where, IReadOnlyCollection<string>? implemented = null)
     {
         var table = kind == "source" ? UnsupportedSourceKeys : UnsupportedDestinationKeys;
         foreach (var (keyNode, value) in spec.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            if (implemented?.Contains(key) == true)
+            {
+                continue;
+            }
+
             if (table.TryGetValue(key, out var harmless) && !(harmless is not null && Means(value, harmless)))
             {
                 throw new ConfigException($"{where}: spec.{key}: {NotSupported(key)}");

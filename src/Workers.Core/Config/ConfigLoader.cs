@@ -184,10 +184,14 @@ public static class ConfigLoader
     {
         var name = RequiredName(spec, where);
         where = $"{where} (source \"{name}\")";
-        CloudQueryKeys.CheckTopLevel("source", spec, where);
-        CheckKnown(spec, where, "source", "name", "path", "tables", "skip_tables", "destinations", "spec");
+        var registry = OptionalScalar(spec, "registry", where);
+        var plugin = registry is "grpc" or "local";
+        // A CloudQuery plugin source takes skip_dependent_tables and deterministic_cq_id (passed to it); a built-in refuses them.
+        CloudQueryKeys.CheckTopLevel("source", spec, where, plugin ? ["skip_dependent_tables", "deterministic_cq_id"] : []);
+        CheckKnown(spec, where, "source", "name", "path", "tables", "skip_tables", "destinations", "spec", "skip_dependent_tables", "deterministic_cq_id");
         var path = OptionalScalar(spec, "path", where) ?? throw new ConfigException($"{where}: spec.path: required (the built-in source, e.g. test)");
-        path = CloudQueryKeys.BuiltInPath(path, OptionalScalar(spec, "registry", where), where);
+        // A plugin's path is its address or executable; a built-in's may be spelt cloudquery/<name>.
+        path = plugin ? path : CloudQueryKeys.BuiltInPath(path, registry, where);
         var tables = OptionalList(spec, "tables", where) ?? ["*"];
         var destinations = OptionalList(spec, "destinations", where) ?? [];
         if (destinations.Count == 0)
@@ -198,7 +202,21 @@ public static class ConfigLoader
         return new SourceSpec(name, path, tables, OptionalList(spec, "skip_tables", where) ?? [], destinations, NestedSpec(spec, where), where)
         {
             Version = OptionalScalar(spec, "version", where),
+            Registry = registry,
+            SkipDependentTables = Flag(spec, "skip_dependent_tables", where),
+            DeterministicCqId = Flag(spec, "deterministic_cq_id", where),
         };
+    }
+
+    static bool Flag(YamlMappingNode spec, string key, string where)
+    {
+        var text = OptionalScalar(spec, key, where);
+        if (text is null)
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var value) ? value : throw new ConfigException($"{where}: spec.{key}: must be true or false, got '{text}'");
     }
 
     static DestinationSpec ReadDestination(YamlMappingNode spec, string where, List<string> notices)

@@ -11,6 +11,11 @@ public static class SourceCatalog
     public static ISource Create(SourceSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.IsPlugin)
+        {
+            throw new ConfigException($"{spec.Location}: spec.registry: {spec.Registry} names a CloudQuery source plugin, which `workers sync` runs; it is not a built-in source");
+        }
+
         switch (spec.Path)
         {
             case "test":

@@ -38,7 +38,21 @@ public sealed class SyncSession
             throw new ArgumentException("name at least one destination", nameof(destinations));
         }
 
-        return new SyncSession(publisher, SyncInfo.Start(sourceName, clock ?? TimeProvider.System), destinations);
+        return Begin(publisher, SyncInfo.Start(sourceName, clock ?? TimeProvider.System), destinations);
+    }
+
+    /// <summary>A sync whose identity was decided elsewhere (a CloudQuery CLI's sync id and sync time).</summary>
+    public static SyncSession Begin(ISyncPublisher publisher, SyncInfo sync, IReadOnlyList<string> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(publisher);
+        ArgumentNullException.ThrowIfNull(sync);
+        ArgumentNullException.ThrowIfNull(destinations);
+        if (destinations.Count == 0)
+        {
+            throw new ArgumentException("name at least one destination", nameof(destinations));
+        }
+
+        return new SyncSession(publisher, sync, destinations);
     }
 
     public async Task MigrateAsync(Apache.Arrow.Schema schema, CancellationToken cancellationToken = default)
@@ -76,14 +90,22 @@ public sealed class SyncSession
     }
 
     /// <summary>One delete-stale per table this sync migrated or wrote; only overwrite-delete-stale destinations act on it.</summary>
-    public async Task<IReadOnlyDictionary<string, TablePublished>> CompleteAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyDictionary<string, TablePublished>> CompleteAsync(CancellationToken cancellationToken = default) =>
+        CompleteAsync([], cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CompleteAsync(CancellationToken)"/>, but no delete-stale for <paramref name="keepStaleRowsOf"/>:
+    /// tables the source could not read completely, whose missing rows are not known to be gone.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, TablePublished>> CompleteAsync(IReadOnlyCollection<string> keepStaleRowsOf, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(keepStaleRowsOf);
         if (_completed)
         {
             throw new InvalidOperationException("the sync is already complete");
         }
 
-        foreach (var table in _tables.Values)
+        foreach (var table in _tables.Values.Where(t => !keepStaleRowsOf.Contains(t.Table)))
         {
             await PublishAsync(WireCodec.EncodeDeleteStale(Sync, table.Table, table.Batches), cancellationToken);
         }

@@ -226,7 +226,7 @@ public class ConfigLoaderTests
         var error = Fails("kind: source\nspec:\n  name: demo\n  path: test\n  destinations: [pg]\n  tabels: [\"*\"]\n");
 
         Assert.Equal(
-            "sync.yml: document 1 (source \"demo\"): spec.tabels: unknown field (known: name, path, tables, skip_tables, destinations, spec)",
+            "sync.yml: document 1 (source \"demo\"): spec.tabels: unknown field (known: name, path, tables, skip_tables, destinations, spec, skip_dependent_tables, deterministic_cq_id)",
             error.Message);
     }
 
