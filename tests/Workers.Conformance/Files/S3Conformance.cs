@@ -1,7 +1,5 @@
-using Amazon.Runtime;
 using Amazon.S3;
-using Amazon.S3.Model;
-using Workers.Conformance.Suite;
+using Workers.Conformance.Targets;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
 using Workers.Destinations.Files;
@@ -10,48 +8,27 @@ using YamlDotNet.RepresentationModel;
 namespace Workers.Conformance.Files;
 
 /// <summary>
-/// The append-only suite on the <c>s3</c> destination, on the S3 emulator infra/services.sh starts (s3rver): a fresh
-/// bucket per test, emptied and deleted afterwards. The spec is a CloudQuery user's (bucket, region, endpoint,
-/// use_path_style), credentials come from the environment as the AWS SDK's default chain reads them. Needs
-/// <c>WORKERS_TEST_S3_ENDPOINT</c>; a missing service fails, never skips.
+/// What only a bucket shows, beyond the shared suite (which runs on s3 through <see cref="S3Target"/> in csv,
+/// json+gzip, parquet and Snowflake-style parquet): each test gets a fresh bucket of its own.
 /// </summary>
-public abstract class S3Conformance : DestinationConformance, IAsyncLifetime
+public abstract class S3Conformance : IAsyncLifetime
 {
-    static readonly S3TestServer Server = S3TestServer.FromEnvironment();
+    protected static readonly DateTime T0 = new(2026, 11, 23, 18, 0, 0, 123, DateTimeKind.Utc);
 
-    protected string BucketName { get; } = "cq-test-" + Guid.NewGuid().ToString("N")[..12];
+    readonly S3Target _target;
 
-    protected static AmazonS3Client Client => Server.Client;
+    protected S3Conformance(string format, string compression = "") => _target = new S3Target("s3-" + format, format, compression);
 
-    protected abstract string Format { get; }
+    protected string BucketName => _target.BucketName;
 
-    protected virtual string Compression => "";
+    protected static AmazonS3Client Client => S3Target.Server.Client;
 
-    protected virtual YamlMappingNode Extra => [];
+    protected IDestination CreateDestination() => _target.CreateDestination();
 
-    protected override IDestination CreateDestination() => new S3DestinationFactory().Create(Spec());
+    protected DestinationSpec Spec(string? path = null, string? bucket = null, YamlMappingNode? extra = null) =>
+        new("s3", "s3", WriteMode.Append, MigrateMode.Safe, PkMode.Default, _target.Spec(path, bucket, extra), "test");
 
-    protected DestinationSpec Spec(string? path = null, string? bucket = null, YamlMappingNode? extra = null)
-    {
-        var spec = new YamlMappingNode
-        {
-            { "bucket", bucket ?? BucketName },
-            { "region", "us-east-1" },
-            { "endpoint", Server.Endpoint },
-            { "use_path_style", "true" },
-            { "format", Format },
-            { "compression", Compression },
-        };
-        spec.Add("path", path ?? "data/{{TABLE}}/{{YEAR}}/{{UUID}}.{{FORMAT}}");
-        foreach (var (key, value) in Extra.Concat(extra ?? []))
-        {
-            spec.Add(key, value);
-        }
+    public Task InitializeAsync() => _target.InitializeAsync();
 
-        return new DestinationSpec("s3", "s3", WriteMode.Append, MigrateMode.Safe, PkMode.Default, spec, "test");
-    }
-
-    public async Task InitializeAsync() => await Client.PutBucketAsync(BucketName);
-
-    public async Task DisposeAsync() => await Server.DeleteBucketAsync(BucketName);
+    public async Task DisposeAsync() => await _target.DisposeAsync();
 }

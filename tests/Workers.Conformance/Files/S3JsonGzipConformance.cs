@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Apache.Arrow;
 using Workers.Conformance.Harness;
+using Workers.Conformance.Targets;
 using Workers.Core.Config;
 using Workers.Core.Schema;
 using Workers.Destinations.Files;
@@ -11,11 +12,12 @@ namespace Workers.Conformance.Files;
 
 public sealed class S3JsonGzipConformance : S3Conformance
 {
-    static readonly S3TestServer Server = S3TestServer.FromEnvironment();
+    public S3JsonGzipConformance()
+        : base("json", "gzip")
+    {
+    }
 
-    protected override string Format => "json";
-
-    protected override string Compression => "gzip";
+    static S3TestServer Server => S3Target.Server;
 
     [Fact]
     public async Task Insert_WithAthena_KeysInsideJsonColumnsAreSanitisedInTheObject()

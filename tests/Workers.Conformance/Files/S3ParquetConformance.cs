@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3.Model;
 using Workers.Conformance.Harness;
+using Workers.Conformance.Targets;
 using Workers.Core.Destinations;
 using Workers.Destinations.Files;
 using Workers.Destinations.Files.Stores;
@@ -11,9 +12,12 @@ namespace Workers.Conformance.Files;
 /// <summary>Parquet objects, plus what only a bucket shows: whole objects (one PUT or parts completed last), byte-exact bodies, the connection check.</summary>
 public sealed class S3ParquetConformance : S3Conformance
 {
-    static readonly S3TestServer Server = S3TestServer.FromEnvironment();
+    public S3ParquetConformance()
+        : base("parquet")
+    {
+    }
 
-    protected override string Format => "parquet";
+    static S3TestServer Server => S3Target.Server;
 
     S3BucketStore Store(long partSize = S3Spec.MinPartSize) =>
         new(Client, BucketName, new S3ObjectSettings(partSize, "application/octet-stream", "", new S3ServerSideEncryption(), 0, TimeSpan.FromSeconds(1), true, ".probe-"));

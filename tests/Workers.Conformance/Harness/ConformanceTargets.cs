@@ -24,6 +24,13 @@ public static class ConformanceTargets
         ("file-parquet", () => new FileTarget("file-parquet", "parquet", "")),
         ("azblob-parquet", () => new AzureBlobTarget("azblob-parquet", "parquet", "")),
         ("azblob-json-gzip", () => new AzureBlobTarget("azblob-json-gzip", "json", "gzip")),
+        ("s3-csv", () => new S3Target("s3-csv", "csv", "")),
+        ("s3-json-gzip", () => new S3Target("s3-json-gzip", "json", "gzip")),
+        ("s3-parquet", () => new S3Target("s3-parquet", "parquet", "")),
+        ("s3-parquet-snowflake", () => new S3Target("s3-parquet-snowflake", "parquet", "", new YamlDotNet.RepresentationModel.YamlMappingNode
+        {
+            { "format_spec", new YamlDotNet.RepresentationModel.YamlMappingNode { { "version", "v2Latest" }, { "root_repetition", "undefined" }, { "max_row_group_length", "4" } } },
+        })),
     ];
 
     public static async Task<ConformanceTarget> StartAsync(string name)
