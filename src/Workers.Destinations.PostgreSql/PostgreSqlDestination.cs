@@ -34,27 +34,9 @@ sealed class PostgreSqlDestination(PostgreSqlSpec spec) : IDestination
 
     public Task TestConnectionAsync(CancellationToken cancellationToken) => PostgreSqlConnectionTester.TestAsync(_db, cancellationToken);
 
-    public bool IsTransient(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            switch (current)
-            {
-                case PostgresException pg when IsTransientState(pg.SqlState):
-                    return true;
-                case NpgsqlException { IsTransient: true }:
-                    return true;
-            }
-        }
+    public bool IsTransient(Exception exception) => Classify(exception) == FailureKind.Transient;
 
-        return false;
-    }
-
-    // Serialization failure, deadlock, insufficient resources, shutdown / cannot connect now, connection exceptions.
-    internal static bool IsTransientState(string sqlState) =>
-        sqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03"
-        || sqlState.StartsWith("53", StringComparison.Ordinal)
-        || sqlState.StartsWith("08", StringComparison.Ordinal);
+    public FailureKind Classify(Exception exception) => PostgreSqlFailures.Classify(exception);
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }

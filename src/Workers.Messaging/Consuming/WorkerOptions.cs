@@ -14,7 +14,10 @@ public sealed record WorkerOptions
     /// <summary>Pause before a waiting delete-stale goes back to the queue (doubles up to 1 s).</summary>
     public TimeSpan DeleteStaleFirstPause { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Transient errors: attempts after the first, and the bound on their total time.</summary>
+    /// <summary>
+    /// Transient errors: attempts after the first, and the time after which no new attempt starts (an attempt
+    /// in progress is never cut off by it).
+    /// </summary>
     public int TransientRetries { get; init; } = 6;
 
     public TimeSpan TransientRetryBudget { get; init; } = TimeSpan.FromSeconds(30);
@@ -31,6 +34,9 @@ public sealed record WorkerOptions
 
     /// <summary>Where claim-check blobs are fetched from; null when the worker has no blob settings.</summary>
     public ClaimCheck.BlobClaimStore? ClaimCheck { get; init; }
+
+    /// <summary>The clock of the retry budget, the breaker, the hold limit and the delete-stale bound (tests pass a fake one).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     public string WorkerName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

@@ -34,7 +34,7 @@ public sealed class EmbeddedFleet : ISyncPublisher, IAsyncDisposable
             cfg.AddDeserializer(new ArrowSerializerFactory(), isDefault: true);
             foreach (var writer in writers)
             {
-                cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint => WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory));
+                cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint => _ = WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory));
             }
         });
 

@@ -15,11 +15,13 @@ public sealed class RabbitMqFleet : IAsyncDisposable
 {
     readonly IBusControl _bus;
     readonly TimeSpan _stopBound;
+    readonly IReadOnlyDictionary<string, WorkerBreakers> _breakers;
 
-    RabbitMqFleet(IBusControl bus, TimeSpan stopBound)
+    RabbitMqFleet(IBusControl bus, TimeSpan stopBound, IReadOnlyDictionary<string, WorkerBreakers> breakers)
     {
         _bus = bus;
         _stopBound = stopBound;
+        _breakers = breakers;
     }
 
     /// <summary>True while the bus is connected and every receive endpoint consumes.</summary>
@@ -27,6 +29,12 @@ public sealed class RabbitMqFleet : IAsyncDisposable
 
     /// <summary>What the bus says about its connection and endpoints, for a readiness check.</summary>
     public string HealthDescription => _bus.CheckHealth().Description;
+
+    /// <summary>
+    /// While <paramref name="destination"/>'s breaker (or its blob service's) is open: what is down, since when and
+    /// why, as the last real attempt failed (a wrong password, a full disk); null while it is closed.
+    /// </summary>
+    public string? OutageOf(string destination) => _breakers.TryGetValue(destination, out var breakers) ? breakers.Outage : null;
 
     public static async Task<RabbitMqFleet> StartAsync(
         BrokerAddress broker,
@@ -40,6 +48,7 @@ public sealed class RabbitMqFleet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(writers);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        var breakers = new Dictionary<string, WorkerBreakers>(StringComparer.Ordinal);
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host(broker.Host, (ushort)broker.Port, broker.VirtualHost, host =>
@@ -60,13 +69,13 @@ public sealed class RabbitMqFleet : IAsyncDisposable
                     endpoint.SetQuorumQueue();
                     endpoint.ConfigureConsumeTopology = false;
                     endpoint.PrefetchCount = options.ConcurrentMessages * 2;
-                    WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory);
+                    breakers[writer.Spec.Name] = WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory);
                 });
             }
         });
 
         await bus.StartAsync(cancellationToken);
-        return new RabbitMqFleet(bus, options.StopBound);
+        return new RabbitMqFleet(bus, options.StopBound, breakers);
     }
 
     /// <summary>
