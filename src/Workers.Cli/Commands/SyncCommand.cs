@@ -176,6 +176,8 @@ static class SyncCommand
     /// </summary>
     sealed class NotifyingPublisher(ISyncPublisher inner, Action<string, WireMessage> before) : ISyncPublisher
     {
+        public long MaxBodyBytes => inner.MaxBodyBytes;
+
         public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
         {
             before(destination, message);

@@ -103,7 +103,7 @@ public sealed partial class BlobClaimStore
     /// Throws <see cref="ClaimCheckException"/> for a blob that is missing, outside this container, too large or
     /// corrupt, and after the retries for a blob service that stays unreachable.
     /// </summary>
-    public async Task<byte[]> DownloadAsync(BlobReference reference, CancellationToken cancellationToken)
+    public async Task<byte[]> DownloadAsync(BlobReference reference, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         var name = NameOf(reference.Uri)
@@ -113,7 +113,7 @@ public sealed partial class BlobClaimStore
         string actual;
         try
         {
-            (bytes, actual) = await _retry.ExecuteAsync(async ct => await FetchAsync(blob, ct), cancellationToken);
+            (bytes, actual) = await _retry.ExecuteAsync(async ct => await FetchAsync(blob, Math.Min(maxBytes, Array.MaxLength), ct), cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -177,13 +177,14 @@ public sealed partial class BlobClaimStore
         }
     }
 
-    static async Task<(byte[] Bytes, string Sha256)> FetchAsync(BlobClient blob, CancellationToken cancellationToken)
+    static async Task<(byte[] Bytes, string Sha256)> FetchAsync(BlobClient blob, long maxBytes, CancellationToken cancellationToken)
     {
         using var result = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
         var length = result.Details.ContentLength;
-        if (length > Array.MaxLength)
+        if (length > maxBytes)
         {
-            throw new ClaimCheckException($"blob {blob.Uri} holds {length} bytes, more than one batch may ({Array.MaxLength}); publish smaller batches");
+            // Checked before anything is allocated: the buffer below is the blob's full size.
+            throw new ClaimCheckException($"blob {blob.Uri} holds {length:N0} bytes, more than this worker takes in one batch ({maxBytes:N0}); publish smaller batches, then replay");
         }
 
         // The one buffer this message holds: the decoded Arrow batches are read straight out of it.

@@ -12,6 +12,8 @@ public static class DeliveryObservers
     {
         public void Received(string destination, WireMessage message) => Each(o => o.Received(destination, message));
 
+        public void Claimed(string destination, WireMessage message, long bytes) => Each(o => o.Claimed(destination, message, bytes));
+
         public void Finished(string destination, WireMessage message, TimeSpan elapsed) => Each(o => o.Finished(destination, message, elapsed));
 
         public void Retrying(string destination, int attempt, TimeSpan delay, Exception? exception) => Each(o => o.Retrying(destination, attempt, delay, exception));

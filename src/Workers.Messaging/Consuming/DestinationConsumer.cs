@@ -44,8 +44,14 @@ sealed partial class DestinationConsumer(
         observer?.Received(destination, wire);
         try
         {
+            if (wire.Body.Length > options.MaxMessageBytes)
+            {
+                throw new MessageTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                    $"the body is {wire.Body.Length:N0} bytes, more than this worker takes ({options.MaxMessageBytes:N0}, RabbitMQ's default max_message_size); publish smaller batches or use the claim check"));
+            }
+
             var heldSince = options.Clock.GetTimestamp();
-            if (await GuardedAsync(blobBreaker, context, wire, heldSince, async (_, ct) => WireCodec.Decode(await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, ct)))
+            if (await GuardedAsync(blobBreaker, context, wire, heldSince, async (_, ct) => WireCodec.Decode(await ClaimAsync(wire, ct)))
                 is not { } message)
             {
                 return;   // the blob service stayed down past the hold limit: handed back
@@ -166,6 +172,18 @@ sealed partial class DestinationConsumer(
                 throw;
             }
         }
+    }
+
+    /// <summary>The message with its Arrow stream fetched when it came by claim check (the bytes counted as held).</summary>
+    async Task<WireMessage> ClaimAsync(WireMessage wire, CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, options.MaxBlobBytes, cancellationToken);
+        if (!ReferenceEquals(claimed, wire))
+        {
+            observer?.Claimed(writer.Spec.Name, wire, claimed.Body.Length);
+        }
+
+        return claimed;
     }
 
     FailureKind Classify(Exception exception, CancellationToken delivery) => DeliveryFailure.Classify(exception, writer.Destination, delivery);

@@ -11,6 +11,11 @@ public interface IDeliveryObserver
     {
     }
 
+    /// <summary>The delivery's claim-check blob was fetched: <paramref name="bytes"/> more are held until <see cref="Finished"/>.</summary>
+    void Claimed(string destination, WireMessage message, long bytes)
+    {
+    }
+
     /// <summary>A delivery ends, whatever its outcome (called after the outcome's own method).</summary>
     void Finished(string destination, WireMessage message, TimeSpan elapsed)
     {

@@ -32,6 +32,15 @@ public sealed record WorkerOptions
     /// <summary>On shutdown, how long in-flight messages may take to finish before the worker leaves them to redelivery.</summary>
     public TimeSpan StopBound { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The largest message body this worker takes (RabbitMQ's default max_message_size, 128 MiB); a larger one is
+    /// dead-lettered with its size, and the queue goes on.
+    /// </summary>
+    public long MaxMessageBytes { get; init; } = RabbitMq.WorkerQueues.MaxBodyBytes;
+
+    /// <summary>The largest claim-check blob this worker downloads (1 GiB; it is held in one buffer); a larger one is poison.</summary>
+    public long MaxBlobBytes { get; init; } = Workers.Messaging.ClaimCheck.ClaimCheckSettings.MaxBlobBytes;
+
     /// <summary>Where claim-check blobs are fetched from; null when the worker has no blob settings.</summary>
     public ClaimCheck.BlobClaimStore? ClaimCheck { get; init; }
 

@@ -271,8 +271,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
     {
         // As the sync and the workers declare it, so a replay before any worker has started waits in the queue.
         await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(TargetQueue, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+        await RabbitMq.WorkerQueues.DeclareAsync(channel, Destination, cancellationToken);
     }
 
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync();

@@ -48,6 +48,17 @@ public sealed class RabbitMqFleet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(writers);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        // The error queues first: the main queues dead-letter into them, and a route without a target drops.
+        await using (var connection = await broker.ConnectionFactory("workers-declare").CreateConnectionAsync(cancellationToken))
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            foreach (var writer in writers)
+            {
+                await channel.QueueDeclareAsync(WorkerQueues.Error(writer.Spec.Name), durable: true, exclusive: false, autoDelete: false,
+                    arguments: WorkerQueues.ErrorArguments(writer.Spec.Name), cancellationToken: cancellationToken);
+            }
+        }
+
         var breakers = new Dictionary<string, WorkerBreakers>(StringComparer.Ordinal);
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -55,6 +66,15 @@ public sealed class RabbitMqFleet : IAsyncDisposable
             {
                 host.Username(broker.Username);
                 host.Password(broker.Password);
+
+                // RabbitMQ.Client drops the whole connection on a body over its limit (64 MiB by default), below the
+                // broker's 128 MiB: one large message would stall the queue for good. Take what any broker can
+                // accept; the consumer dead-letters what is over WorkerOptions.MaxMessageBytes.
+                host.OnRefreshConnectionFactory = factory =>
+                {
+                    factory.MaxInboundMessageBodySize = WorkerQueues.ClientMaxBodyBytes;
+                    return Task.CompletedTask;
+                };
                 if (broker.UseTls)
                 {
                     host.UseSsl(ssl => ssl.ServerName = broker.Host);
@@ -67,6 +87,11 @@ public sealed class RabbitMqFleet : IAsyncDisposable
                 cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint =>
                 {
                     endpoint.SetQuorumQueue();
+                    foreach (var (name, value) in WorkerQueues.MainArguments(writer.Spec.Name).Where(a => a.Key != "x-queue-type"))
+                    {
+                        endpoint.SetQueueArgument(name, value);
+                    }
+
                     endpoint.ConfigureConsumeTopology = false;
                     endpoint.PrefetchCount = options.ConcurrentMessages * 2;
                     breakers[writer.Spec.Name] = WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory);

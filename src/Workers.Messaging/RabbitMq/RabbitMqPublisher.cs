@@ -41,6 +41,9 @@ public sealed class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
         }
     }
 
+    /// <summary>RabbitMQ's default max_message_size, what the workers take.</summary>
+    public long MaxBodyBytes => WorkerQueues.MaxBodyBytes;
+
     public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -59,8 +62,7 @@ public sealed class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
         {
             if (!_declared.ContainsKey(queue))
             {
-                await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
-                    arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+                await WorkerQueues.DeclareAsync(_channel, destination, cancellationToken);
                 _declared[queue] = true;
             }
 
