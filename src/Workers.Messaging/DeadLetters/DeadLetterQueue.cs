@@ -42,7 +42,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
-        var connection = await broker.ConnectionFactory("workers-dlq").CreateConnectionAsync(cancellationToken);
+        var connection = await broker.ConnectAsync("workers-dlq", cancellationToken);
         var queue = new DeadLetterQueue(connection, destination);
         try
         {

@@ -49,7 +49,7 @@ public sealed class RabbitMqFleet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         // The error queues first: the main queues dead-letter into them, and a route without a target drops.
-        await using (var connection = await broker.ConnectionFactory("workers-declare").CreateConnectionAsync(cancellationToken))
+        await using (var connection = await broker.ConnectAsync("workers-declare", cancellationToken))
         await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
         {
             foreach (var writer in writers)
@@ -99,6 +99,7 @@ public sealed class RabbitMqFleet : IAsyncDisposable
             }
         });
 
+        bus.ConnectReceiveEndpointObserver(new BrokerConnectionLog(broker, loggerFactory.CreateLogger("Workers.Broker")));
         await bus.StartAsync(cancellationToken);
         return new RabbitMqFleet(bus, options.StopBound, breakers);
     }
