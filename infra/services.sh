@@ -9,6 +9,8 @@
 #   start and stop also take service names (rabbitmq postgres mariadb azurite s3rver) to act on those only, and
 #   infra/services.sh pause postgres / resume postgres   stop the server, keeping its data and port, and
 #   start it again (the outage tests use this on a private cluster: WORKERS_RUN_DIR=<dir> start postgres).
+#   infra/services.sh stop_app rabbitmq / start_app rabbitmq   stop RabbitMQ's application (connections are
+#   closed, the port refuses them) and start it again, the node and its data staying (a broker restart).
 #
 # Everything listens on 127.0.0.1 only, on ports picked free at start.
 # State, data and logs live under $WORKERS_RUN_DIR (default <repo>/.run);
@@ -777,6 +779,16 @@ cmd_resume() {
   log "postgres: resumed on 127.0.0.1:$PG_PORT"
 }
 
+# RabbitMQ's application stopped and started again inside the running node: a broker restart, same port and data.
+cmd_rabbit_app() {
+  [[ "${2:-}" == rabbitmq ]] || { warn "usage: $0 $1 rabbitmq"; exit 2; }
+  rabbit_running || { warn "rabbitmq: not running"; exit 1; }
+  load_state "$RMQ_DIR/state"
+  (rabbit_env && timeout 60 "$RMQ_BIN/rabbitmqctl" -q -n "$RMQ_NODE" "$1") >>"$RMQ_DIR/log/app.log" 2>&1 ||
+    { warn "rabbitmq: $1 failed"; show_logs "$RMQ_DIR/log/app.log"; exit 1; }
+  log "rabbitmq: $1 done (127.0.0.1:$RMQ_PORT)"
+}
+
 cmd_status() {
   local rc=0
   if rabbit_running; then
@@ -818,10 +830,11 @@ case "${1:-}" in
   stop) shift; cmd_stop "$@" ;;
   pause) shift; cmd_pause "$@" ;;
   resume) shift; cmd_resume "$@" ;;
+  stop_app | start_app) cmd_rabbit_app "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   *)
-    warn "usage: $0 {start|stop|status|env} [rabbitmq|postgres|mariadb|azurite ...] | {pause|resume} postgres"
+    warn "usage: $0 {start|stop|status|env} [rabbitmq|postgres|mariadb|azurite|s3rver ...] | {pause|resume} postgres | {stop_app|start_app} rabbitmq"
     exit 2
     ;;
 esac

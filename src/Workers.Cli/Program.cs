@@ -21,8 +21,10 @@ string? chosenLogFormat = null;
 
 var syncFile = new Argument<string>("file") { Description = "A CloudQuery-style YAML file with sources and destinations." };
 var wait = new Option<bool>("--wait") { Description = "With a broker: after publishing, follow the workers until every destination has applied the sync; exit 1 if any dead-lettered part of it. (Embedded syncs always wait.)" };
-var sync = new Command("sync", "Run the sources in FILE and publish them: to RabbitMQ when WORKERS_BROKER_URL is set, else embedded with in-process workers.") { syncFile, wait };
-sync.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => SyncCommand.RunAsync(parse.GetValue(syncFile)!, parse.GetValue(wait), loggers, Console.Out, Linked(token, terminate.Token))));
+var waitTimeout = new Option<int?>("--wait-timeout") { Description = "With --wait: give up waiting after this many seconds (exit 1); the workers carry on." };
+var sync = new Command("sync", "Run the sources in FILE and publish them: to RabbitMQ when WORKERS_BROKER_URL is set, else embedded with in-process workers.") { syncFile, wait, waitTimeout };
+sync.SetAction((parse, token) => Run(parse.GetValue(verbose), loggers => SyncCommand.RunAsync(
+    parse.GetValue(syncFile)!, parse.GetValue(wait), parse.GetValue(waitTimeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null, loggers, Console.Out, Linked(token, terminate.Token))));
 
 var testFile = new Argument<string>("file") { Description = "A YAML file with destinations." };
 var testConnection = new Command("test-connection", "Check each destination's connection and print a verdict.") { testFile };
@@ -91,6 +93,11 @@ async Task<int> Run(bool verbose, Func<ILoggerFactory, Task<int>> command)
     {
         await Console.Error.WriteLineAsync($"configuration error: {Secrets.Redact(ex.Message)}");
         return 2;
+    }
+    catch (Workers.Messaging.RabbitMq.BrokerUnreachableException ex)
+    {
+        await Console.Error.WriteLineAsync(ex.Message);
+        return 1;
     }
     finally
     {

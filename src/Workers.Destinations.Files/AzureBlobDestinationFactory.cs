@@ -22,14 +22,17 @@ public sealed class AzureBlobDestinationFactory : DestinationFactory<AzureBlobSp
             Secrets.Register(key);
         }
 
+        // The worker's transient retry (bounded, each retry logged) is the only one: the SDK's own retries inside it
+        // would multiply the attempts and hide them.
+        var client = new BlobClientOptions { Retry = { MaxRetries = 0 } };
         BlobServiceClient service;
         try
         {
             service = !string.IsNullOrWhiteSpace(options.ConnectionString)
-                ? new BlobServiceClient(options.ConnectionString)
+                ? new BlobServiceClient(options.ConnectionString, client)
                 : new BlobServiceClient(
                     new Uri($"https://{options.StorageAccount}.blob.core.windows.net"),
-                    new StorageSharedKeyCredential(options.StorageAccount, Environment.GetEnvironmentVariable(AzureBlobSpec.AccountKeyVariable)));
+                    new StorageSharedKeyCredential(options.StorageAccount, Environment.GetEnvironmentVariable(AzureBlobSpec.AccountKeyVariable)), client);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException)
         {

@@ -173,6 +173,20 @@ sealed class MySqlDialect : SqlDialect
         return false;
     }
 
+    // Refused credentials and a missing database: no retry cures them, and dead-lettering every message would be worse than holding them.
+    public override FailureKind Classify(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is MySqlException { ErrorCode: MySqlErrorCode.AccessDenied or MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.UnknownDatabase })
+            {
+                return FailureKind.Outage;
+            }
+        }
+
+        return base.Classify(exception);
+    }
+
     // Lock wait timeout, deadlock, too many connections, server gone or shutting down, read-only (failover).
     static bool IsTransientCode(MySqlErrorCode code) => code is MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.LockDeadlock
         or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.TooManyUserConnections or MySqlErrorCode.UnableToConnectToHost

@@ -125,27 +125,9 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
 
     public override object? FromDb(Field field, object? value) => PostgreSqlTypeMap.FromDb(field, value);
 
-    public override bool IsTransient(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            switch (current)
-            {
-                case PostgresException pg when IsTransientState(pg.SqlState):
-                    return true;
-                case NpgsqlException { IsTransient: true }:
-                    return true;
-            }
-        }
+    public override bool IsTransient(Exception exception) => Classify(exception) == FailureKind.Transient;
 
-        return false;
-    }
-
-    // Serialization failure, deadlock, insufficient resources, shutdown / cannot connect now, connection exceptions.
-    internal static bool IsTransientState(string sqlState) =>
-        sqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03"
-        || sqlState.StartsWith("53", StringComparison.Ordinal)
-        || sqlState.StartsWith("08", StringComparison.Ordinal);
+    public override FailureKind Classify(Exception exception) => PostgreSqlFailures.Classify(exception);
 
     // Undefined column, undefined table, datatype mismatch, and a COPY value the column's binary input refuses.
     public override bool IsSchemaMismatch(Exception exception) =>

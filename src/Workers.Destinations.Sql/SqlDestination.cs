@@ -61,6 +61,8 @@ public sealed class SqlDestination : IDestination
 
     public bool IsTransient(Exception exception) => _dialect.IsTransient(exception);
 
+    public FailureKind Classify(Exception exception) => _dialect.Classify(exception);
+
     public ValueTask DisposeAsync()
     {
         _bookkeeping.Dispose();

@@ -241,6 +241,12 @@ public abstract class SqlDialect : IAsyncDisposable
     public abstract bool IsTransient(Exception exception);
 
     /// <summary>
+    /// What an error means for the delivery (<see cref="FailureKind"/>): by default transient when
+    /// <see cref="IsTransient"/> says so, else poison; a dialect names its outages (credentials refused, no database).
+    /// </summary>
+    public virtual FailureKind Classify(Exception exception) => IsTransient(exception) ? FailureKind.Transient : FailureKind.Poison;
+
+    /// <summary>
     /// The table is not what the cached catalog says (undefined column or table, datatype mismatch): the layer
     /// forgets the table's catalog and retries the write once.
     /// </summary>

@@ -190,7 +190,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         await using var gate = TcpGate.Closed(azurite.Port);
         var behindGate = new BlobClaimStore(new ClaimCheckSettings(
             TestServices.BlobConnectionString.Replace($":{azurite.Port}/", $":{gate.Port}/", StringComparison.Ordinal), _container, 1024));
-        _breaker = new BreakerOptions { FirstProbeDelay = TimeSpan.FromMilliseconds(200), MaxProbeDelay = TimeSpan.FromSeconds(1), HoldLimit = TimeSpan.FromMinutes(2) };
+        _breaker = new BreakerOptions { FirstTrialDelay = TimeSpan.FromMilliseconds(200), MaxTrialDelay = TimeSpan.FromSeconds(1), HoldLimit = TimeSpan.FromMinutes(2) };
         var sqlite = SqliteWriter(_destination);
         await StartFleetAsync(behindGate, sqlite);
         await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);

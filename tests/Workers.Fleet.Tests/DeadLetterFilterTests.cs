@@ -29,7 +29,7 @@ public sealed class DeadLetterFilterTests : IAsyncLifetime
     {
         _connection = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) }.CreateConnectionAsync();
         await using var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        await channel.QueueDeclareAsync(ErrorQueue, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        await channel.QueueDeclareAsync(ErrorQueue, durable: true, exclusive: false, autoDelete: false, arguments: Workers.Messaging.RabbitMq.WorkerQueues.ErrorArguments(_destination));
         var now = DateTime.UtcNow;
         (string Table, string Exception, TimeSpan Ago, int Replays)[] letters =
         [

@@ -31,11 +31,16 @@ sealed class ForeignPublisher : IAsyncDisposable
 
     /// <summary>
     /// Declares the destination's queue as the contract describes it; RabbitMQ refuses (PRECONDITION_FAILED) if the
-    /// workers declared it any other way, so this also proves the queue is a durable quorum queue.
+    /// workers declared it any other way, so this also proves the queue is a durable quorum queue that dead-letters into its error queue.
     /// </summary>
     public async Task DeclareQueueAsync(string destination) =>
         await _channel.QueueDeclareAsync("workers." + destination, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+            arguments: new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-dead-letter-exchange"] = "",
+                ["x-dead-letter-routing-key"] = $"workers.{destination}_error",
+            });
 
     /// <summary>One message from <paramref name="queue"/>, or null when it is empty or does not exist yet.</summary>
     public async Task<BasicGetResult?> TryGetAsync(string queue)

@@ -92,7 +92,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         {
             ConcurrentMessages = 1,
             TransientRetryBudget = TimeSpan.FromSeconds(2),
-            Breaker = new BreakerOptions { FirstProbeDelay = TimeSpan.FromMilliseconds(200), MaxProbeDelay = TimeSpan.FromSeconds(1), HoldLimit = TimeSpan.FromSeconds(2) },
+            Breaker = new BreakerOptions { FirstTrialDelay = TimeSpan.FromMilliseconds(200), MaxTrialDelay = TimeSpan.FromSeconds(1), HoldLimit = TimeSpan.FromSeconds(2) },
         };
         await using var fleet = await RabbitMqFleet.StartAsync(BrokerAddress.Parse(TestServices.RabbitMqUrl), [writer], options, observer, NullLoggerFactory.Instance, CancellationToken.None);
         try

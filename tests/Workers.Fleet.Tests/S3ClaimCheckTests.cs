@@ -50,7 +50,7 @@ public sealed class S3ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(new Uri($"{TestServices.S3Endpoint}/{_bucket}/claim-check/s/t/exact.arrow"), reference.Uri);
         Assert.Equal(BlobReference.Hash(bytes), reference.Sha256);
         Assert.Equal(bytes, await ReadRawAsync("claim-check/s/t/exact.arrow"));
-        Assert.Equal(bytes, await store.DownloadAsync(reference, CancellationToken.None));
+        Assert.Equal(bytes, await store.DownloadAsync(reference, ClaimCheckSettings.MaxBlobBytes, CancellationToken.None));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class S3ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
             BucketName = _bucket, Key = "claim-check/s/t/tampered.arrow", InputStream = new MemoryStream([9, 9, 9, 9]), UseChunkEncoding = false,
         });
 
-        var failure = await Assert.ThrowsAsync<ClaimCheckException>(() => store.DownloadAsync(reference, CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<ClaimCheckException>(() => store.DownloadAsync(reference, ClaimCheckSettings.MaxBlobBytes, CancellationToken.None));
 
         Assert.Equal(
             $"checksum mismatch for blob {reference.Uri}: cq-blob-sha256 is {reference.Sha256}, the object's 4 bytes hash to {BlobReference.Hash(new byte[] { 9, 9, 9, 9 })}",
@@ -76,7 +76,7 @@ public sealed class S3ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         using var store = Store();
         var reference = new BlobReference(new Uri(store.ContainerUri, "claim-check/s/t/never.arrow"), new string('0', 64));
 
-        var failure = await Assert.ThrowsAsync<ClaimCheckException>(() => store.DownloadAsync(reference, CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<ClaimCheckException>(() => store.DownloadAsync(reference, ClaimCheckSettings.MaxBlobBytes, CancellationToken.None));
 
         Assert.False(failure.ServiceUnavailable);
         Assert.StartsWith($"blob {reference.Uri} does not exist (", failure.Reason, StringComparison.Ordinal);
@@ -90,7 +90,7 @@ public sealed class S3ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         using var store = Store();
         var reference = new BlobReference(new Uri($"{TestServices.S3Endpoint}/{path.Replace("{bucket}", _bucket, StringComparison.Ordinal)}"), new string('0', 64));
 
-        var failure = await Assert.ThrowsAsync<ClaimCheckException>(() => store.DownloadAsync(reference, CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<ClaimCheckException>(() => store.DownloadAsync(reference, ClaimCheckSettings.MaxBlobBytes, CancellationToken.None));
 
         Assert.Contains("is outside the configured bucket", failure.Reason, StringComparison.Ordinal);
     }
@@ -106,7 +106,7 @@ public sealed class S3ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         })!);
         var reference = new BlobReference(new Uri(down.ContainerUri, "claim-check/a/b/c.arrow"), new string('0', 64));
 
-        var failure = await Assert.ThrowsAsync<ClaimCheckException>(() => down.DownloadAsync(reference, CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<ClaimCheckException>(() => down.DownloadAsync(reference, ClaimCheckSettings.MaxBlobBytes, CancellationToken.None));
 
         Assert.True(failure.ServiceUnavailable);
         Assert.StartsWith("S3 unreachable after 7 attempts (", failure.Reason, StringComparison.Ordinal);

@@ -25,7 +25,14 @@ namespace Workers.Cli.Commands;
 /// </summary>
 static class SyncCommand
 {
-    public static async Task<int> RunAsync(string file, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>How long `--wait` goes without hearing from the workers, after losing the broker, before it asks the queues.</summary>
+    static readonly TimeSpan QuietBeforeFallback = TimeSpan.FromSeconds(10);
+
+    public static Task<int> RunAsync(string file, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken) =>
+        RunAsync(file, wait, waitTimeout: null, loggers, output, cancellationToken);
+
+    /// <param name="waitTimeout">With <paramref name="wait"/>: give up waiting (exit 1) after this long; null waits for as long as it takes.</param>
+    public static async Task<int> RunAsync(string file, bool wait, TimeSpan? waitTimeout, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
         var config = ConfigLoader.LoadFile(file);
         using var tracing = Tracing.StartFromEnvironment("workers-sync");
@@ -44,7 +51,7 @@ static class SyncCommand
         var pluginOptions = PluginSourceOptions.FromEnvironment();
         if (BrokerSettings.Optional() is { } broker)
         {
-            return await PublishToBrokerAsync(broker, sources, config.Destinations, pluginOptions, wait, loggers, output, cancellationToken);
+            return await PublishToBrokerAsync(broker, sources, config.Destinations, pluginOptions, wait, waitTimeout, loggers, output, cancellationToken);
         }
 
         foreach (var source in config.Sources)
@@ -130,17 +137,23 @@ static class SyncCommand
     /// <paramref name="wait"/> it then follows the workers' progress events until every destination has an outcome
     /// for every message, and exits 1 if any was dead-lettered.
     /// </summary>
-    static async Task<int> PublishToBrokerAsync(BrokerAddress broker, List<(SourceSpec Spec, ISource? Source)> sources, IReadOnlyList<DestinationSpec> destinations, PluginSourceOptions pluginOptions, bool wait, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
+    static async Task<int> PublishToBrokerAsync(
+        BrokerAddress broker, List<(SourceSpec Spec, ISource? Source)> sources, IReadOnlyList<DestinationSpec> destinationSpecs, PluginSourceOptions pluginOptions,
+        bool wait, TimeSpan? waitTimeout, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
     {
         await output.WriteLineAsync($"publishing to {broker}");
         var stopwatch = Stopwatch.StartNew();
         var progress = new PublishProgress(output);
+        var destinations = sources.SelectMany(s => s.Spec.Destinations).Distinct(StringComparer.Ordinal).ToList();
         await using var waiter = wait ? await SyncWaiter.StartAsync(broker, cancellationToken) : null;
-        await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
+        await using var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken, loggers.CreateLogger("Workers.Sync"));
+
+        // What the error queues held before this sync: should the broker restart while --wait waits, their growth is what says a part failed.
+        var deadLettersBefore = waiter is null ? null : await DeadLettersAsync(broker, destinations, cancellationToken);
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? new ClaimCheckPublisher(rabbit, ClaimStores.Create(blobs, loggers.CreateLogger("Workers.ClaimCheck"))) : null;
         ISyncPublisher publisher = new TracingPublisher(claimCheck ?? (ISyncPublisher)rabbit);
         publisher = waiter is null ? publisher : new NotifyingPublisher(publisher, waiter.Expect);
-        var runner = new SyncRunner(publisher, TimeProvider.System, progress) { Destinations = destinations };
+        var runner = new SyncRunner(publisher, TimeProvider.System, progress) { Destinations = destinationSpecs };
         var plugins = new PluginSourceRunner(publisher, TimeProvider.System, progress, loggers, pluginOptions);
         var report = new SourceReport();
         foreach (var (spec, source) in sources)
@@ -161,18 +174,49 @@ static class SyncCommand
                 $"{claimCheck.Uploads:N0} batches over {claimCheck.Store.Settings.ThresholdBytes:N0} bytes went by claim check ({claimCheck.UploadedBytes / 1048576.0:N1} MiB uploaded once each)"));
         }
 
+        if (rabbit.Resent > 0)
+        {
+            await output.WriteLineAsync($"{rabbit.Resent} message(s) sent again after the broker connection was lost (the workers apply each batch once)");
+        }
+
         // After a failed plugin, --wait still follows what it published, so that the report says what landed.
-        var applied = waiter is null ? 0 : await WaitForWorkersAsync(waiter, stopwatch, output, cancellationToken);
+        var applied = waiter is null ? 0 : await WaitForWorkersAsync(waiter, broker, deadLettersBefore!, waitTimeout, stopwatch, output, cancellationToken);
         return await report.WriteAsync(output, Console.Error) ? 1 : applied;
     }
 
-    static async Task<int> WaitForWorkersAsync(SyncWaiter waiter, Stopwatch stopwatch, TextWriter output, CancellationToken cancellationToken)
+    static async Task<Dictionary<string, uint>> DeadLettersAsync(BrokerAddress broker, IReadOnlyList<string> destinations, CancellationToken cancellationToken) =>
+        (await QueueStatus.ReadAsync(broker, destinations, cancellationToken)).ToDictionary(s => s.Destination, s => s.DeadLetters, StringComparer.Ordinal);
+
+    static async Task<int> WaitForWorkersAsync(
+        SyncWaiter waiter, BrokerAddress broker, Dictionary<string, uint> deadLettersBefore, TimeSpan? timeout, Stopwatch stopwatch, TextWriter output, CancellationToken cancellationToken)
     {
         var view = new WaitProgress(output, interactive: !Console.IsOutputRedirected);
+        var waiting = Stopwatch.StartNew();
+        var lastChange = Stopwatch.StartNew();
+        var heard = -1;
         IReadOnlyList<DestinationProgress> now;
         while (!(now = waiter.Progress()).All(p => p.Done))
         {
             view.Show(now);
+            var outcomes = now.Sum(p => p.Applied + p.DeadLettered);
+            if (outcomes != heard)
+            {
+                heard = outcomes;
+                lastChange.Restart();
+            }
+
+            if (waiting.Elapsed > timeout)
+            {
+                await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"gave up waiting after {timeout.Value.TotalSeconds:F0} s (--wait-timeout): {now.Sum(p => p.Messages - p.Applied - p.DeadLettered):N0} message(s) have no outcome yet; the workers carry on (`workers status`)"));
+                return 1;
+            }
+
+            if (waiter.LostEvents && lastChange.Elapsed > QuietBeforeFallback && await FallBackToQueuesAsync(broker, deadLettersBefore, now, output, cancellationToken) is { } exit)
+            {
+                return exit;
+            }
+
             await waiter.WaitForChangeAsync(TimeSpan.FromSeconds(1), cancellationToken);
         }
 
@@ -198,7 +242,45 @@ static class SyncCommand
         return 1;
     }
 
-    /// <summary>One source's sync as one trace: every publish span is beneath this root.</summary>
+    /// <summary>
+    /// The broker restarted while waiting, so some workers' events are gone for good: once nothing has been heard
+    /// for a while, the queues tell the rest. Every main queue empty means every message was taken and finished
+    /// (held ones go back to the queue); an error queue that grew means part of it was dead-lettered. Null while a
+    /// queue still holds messages, or the broker does not answer yet.
+    /// </summary>
+    static async Task<int?> FallBackToQueuesAsync(BrokerAddress broker, Dictionary<string, uint> deadLettersBefore, IReadOnlyList<DestinationProgress> progress, TextWriter output, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<QueueStatus> queues;
+        try
+        {
+            queues = await QueueStatus.ReadAsync(broker, deadLettersBefore.Keys, cancellationToken);
+        }
+        catch (BrokerUnreachableException)
+        {
+            return null;
+        }
+
+        if (queues.Any(q => q.Backlog is not 0))
+        {
+            return null;
+        }
+
+        var unheard = progress.Sum(p => p.Messages - p.Applied - p.DeadLettered);
+        var failed = queues.Where(q => q.DeadLetters > deadLettersBefore.GetValueOrDefault(q.Destination)).ToList();
+        await output.WriteLineAsync($"the broker connection was lost while waiting: {unheard:N0} message(s) were never reported, and every queue is empty now");
+        foreach (var queue in failed)
+        {
+            await output.WriteLineAsync($"{queue.Destination}: {queue.DeadLetters - deadLettersBefore.GetValueOrDefault(queue.Destination):N0} new dead letter(s); see `workers dlq list {queue.Destination}`");
+        }
+
+        if (failed.Count > 0)
+        {
+            return 1;
+        }
+
+        await output.WriteLineAsync("every destination took the sync (by the queues' state)");
+        return 0;
+    }
 
     static bool IsEmpty<T>(this IReadOnlyCollection<T> items) => items.Count == 0;
 
@@ -208,6 +290,8 @@ static class SyncCommand
     /// </summary>
     sealed class NotifyingPublisher(ISyncPublisher inner, Action<string, WireMessage> before) : ISyncPublisher
     {
+        public long MaxBodyBytes => inner.MaxBodyBytes;
+
         public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
         {
             before(destination, message);

@@ -14,7 +14,7 @@ namespace Workers.Cli.Observability;
 
 /// <summary>
 /// The worker's HTTP face for orchestrators: <c>/healthz</c> (the process is alive), <c>/readyz</c> (the broker
-/// connection consumes and every destination answers) and <c>/metrics</c> (Prometheus).
+/// connection consumes and every destination answers, no breaker is open) and <c>/metrics</c> (Prometheus).
 /// </summary>
 sealed class WorkerHttp : IAsyncDisposable
 {
@@ -47,6 +47,14 @@ sealed class WorkerHttp : IAsyncDisposable
         report.Append("broker: ").AppendLine(ready ? "consuming" : "not consuming: " + fleet.HealthDescription);
         foreach (var writer in writers)
         {
+            // An open breaker knows more than a connection check: the real write's error (a full disk, a refused password).
+            if (fleet.OutageOf(writer.Spec.Name) is { } outage)
+            {
+                ready = false;
+                report.Append(writer.Spec.Name).Append(": ").AppendLine(outage);
+                continue;
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(CheckTimeout);
             try

@@ -36,14 +36,13 @@ sealed class WorkerMetrics : IDeliveryObserver
         "workers_breaker_open", "1 while the destination's outage breaker is open (consumption paused).", new GaugeConfiguration { LabelNames = ["destination"] });
 
     static readonly Gauge InFlightBytes = Metrics.CreateGauge(
-        "workers_inflight_bytes", "Arrow streams held by deliveries in progress: message bodies, and the blobs fetched for claim-checked ones.", new GaugeConfiguration { LabelNames = ["destination"] });
+        "workers_inflight_bytes", "Bytes held by deliveries in progress: message bodies and the claim-check blobs fetched for them.", new GaugeConfiguration { LabelNames = ["destination"] });
 
     static readonly Gauge InFlightMessages = Metrics.CreateGauge(
         "workers_inflight_messages", "Deliveries in progress.", new GaugeConfiguration { LabelNames = ["destination"] });
 
-    // The blob bytes of claim-checked deliveries in progress, by delivery (the same record instance from Received to
-    // Finished), so that Finished takes back what Claimed added.
-    readonly ConcurrentDictionary<WireMessage, long> _claimed = new(ReferenceEqualityComparer.Instance);
+    // Claim-check bytes a delivery holds beside its (empty) body, until it finishes.
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(string Destination, Guid MessageId), long> _claimed = new();
 
     /// <summary>Publishes every series of <paramref name="destinations"/> at zero, so that dashboards see them before the first message.</summary>
     public WorkerMetrics(IEnumerable<string> destinations)
@@ -66,14 +65,14 @@ sealed class WorkerMetrics : IDeliveryObserver
 
     public void Claimed(string destination, WireMessage message, long bytes)
     {
-        _claimed.AddOrUpdate(message, bytes, (_, held) => held + bytes);
+        _claimed.AddOrUpdate((destination, message.MessageId), bytes, (_, held) => held + bytes);
         InFlightBytes.WithLabels(destination).Inc(bytes);
     }
 
     public void Finished(string destination, WireMessage message, TimeSpan elapsed)
     {
         InFlightMessages.WithLabels(destination).Dec();
-        InFlightBytes.WithLabels(destination).Dec(message.Body.Length + (_claimed.TryRemove(message, out var claimed) ? claimed : 0));
+        InFlightBytes.WithLabels(destination).Dec(message.Body.Length + (_claimed.TryRemove((destination, message.MessageId), out var claimed) ? claimed : 0));
         Duration.WithLabels(destination, Kind(message)).Observe(elapsed.TotalSeconds);
     }
 

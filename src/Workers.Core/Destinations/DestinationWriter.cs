@@ -125,8 +125,9 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
 
     /// <summary>
     /// The lazy migration before the first insert of a schema this process has not seen. Concurrent inserts of that
-    /// schema all wait for the one migration (none may write before the table exists); a failed one is forgotten,
-    /// so that the next attempt migrates again.
+    /// schema all wait for the one migration (none may write before the table exists), each with its own token: the
+    /// migration belongs to none of them, so one delivery stopped or cancelled does not fail the others. A failed
+    /// one is forgotten, so that the next attempt migrates again.
     /// </summary>
     async Task MigrateOnceAsync(TableSchema table, SyncInfo sync, CancellationToken cancellationToken)
     {
@@ -136,16 +137,22 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
             return;
         }
 
-        var mine = new Lazy<Task>(() => WorkersActivities.InSpanAsync("migrate", table.Name, () => destination.MigrateAsync(table, spec.MigrateMode, sync, cancellationToken)));
-        var running = _migrations.GetOrAdd(fingerprint, mine);
+        Lazy<Task>? mine = null;
+        mine = new Lazy<Task>(() => MigrateSharedAsync(fingerprint, mine!, table, sync));
+        await _migrations.GetOrAdd(fingerprint, mine).Value.WaitAsync(cancellationToken);
+    }
+
+    async Task MigrateSharedAsync(string fingerprint, Lazy<Task> entry, TableSchema table, SyncInfo sync)
+    {
         try
         {
-            await running.Value;
+            // The shared migration belongs to no single delivery: each waiter stops waiting on its own token, the migration runs on.
+            await WorkersActivities.InSpanAsync("migrate", table.Name, () => destination.MigrateAsync(table, spec.MigrateMode, sync, CancellationToken.None));
             _knownSchemas.TryAdd(fingerprint, 0);
         }
         finally
         {
-            _migrations.TryRemove(new KeyValuePair<string, Lazy<Task>>(fingerprint, running));
+            _migrations.TryRemove(new KeyValuePair<string, Lazy<Task>>(fingerprint, entry));
         }
     }
 

@@ -58,4 +58,11 @@ public interface IDestination : IAsyncDisposable
 
     /// <summary>True for errors worth retrying: lost connections, locks, throttling.</summary>
     bool IsTransient(Exception exception);
+
+    /// <summary>
+    /// What an error of this destination means for the delivery (see <see cref="FailureKind"/>): by default
+    /// transient when <see cref="IsTransient"/> says so, else poison. A destination overrides it to name outages
+    /// (credentials refused) that no retry cures but that must not dead-letter the messages either.
+    /// </summary>
+    FailureKind Classify(Exception exception) => IsTransient(exception) ? FailureKind.Transient : FailureKind.Poison;
 }

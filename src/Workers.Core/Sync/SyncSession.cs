@@ -68,8 +68,33 @@ public sealed class SyncSession
         ArgumentNullException.ThrowIfNull(batch);
         var withSyncColumns = SyncColumns.AddTo(batch, Sync);
         var table = Touch(TableSchema.FromArrow(withSyncColumns.Schema).Name);
+        return await PublishInsertAsync(table, withSyncColumns, cancellationToken);
+    }
+
+    /// <summary>
+    /// One insert, or, when its Arrow stream is larger than the publisher delivers (RabbitMQ's 128 MiB without a
+    /// claim check), two halves, each with its own batch id and counted as a batch of its own; the first id is returned.
+    /// </summary>
+    async Task<Guid> PublishInsertAsync(string table, RecordBatch batch, CancellationToken cancellationToken)
+    {
         var batchId = Guid.NewGuid();
-        await PublishAsync(WireCodec.EncodeInsert(Sync, batchId, withSyncColumns), cancellationToken);
+        var insert = WireCodec.EncodeInsert(Sync, batchId, batch);
+        if (insert.Body.Length > _publisher.MaxBodyBytes)
+        {
+            if (batch.Length < 2)
+            {
+                throw new Config.ConfigException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"table {table}: one row is {insert.Body.Length:N0} bytes as Arrow, more than a message may carry ({_publisher.MaxBodyBytes:N0}); configure the claim check (WORKERS_BLOB_CONNECTION_STRING)"));
+            }
+
+            // Slices share the batch's buffers (the caller disposes the batch); disposing a slice would release them.
+            var half = batch.Length / 2;
+            var firstId = await PublishInsertAsync(table, batch.Slice(0, half), cancellationToken);
+            await PublishInsertAsync(table, batch.Slice(half, batch.Length - half), cancellationToken);
+            return firstId;
+        }
+
+        await PublishAsync(insert, cancellationToken);
         _tables[table] = _tables[table] with { Rows = _tables[table].Rows + batch.Length, Batches = _tables[table].Batches + 1 };
         return batchId;
     }

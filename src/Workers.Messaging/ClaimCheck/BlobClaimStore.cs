@@ -73,7 +73,7 @@ public sealed class BlobClaimStore : IClaimStore
     /// Throws <see cref="ClaimCheckException"/> for a blob that is missing, outside this container, too large or
     /// corrupt, and after the retries for a blob service that stays unreachable.
     /// </summary>
-    public async Task<byte[]> DownloadAsync(BlobReference reference, CancellationToken cancellationToken)
+    public async Task<byte[]> DownloadAsync(BlobReference reference, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         var name = NameOf(reference.Uri)
@@ -83,7 +83,7 @@ public sealed class BlobClaimStore : IClaimStore
         string actual;
         try
         {
-            (bytes, actual) = await _retry.ExecuteAsync(async ct => await FetchAsync(blob, ct), cancellationToken);
+            (bytes, actual) = await _retry.ExecuteAsync(async ct => await FetchAsync(blob, Math.Min(maxBytes, Array.MaxLength), ct), cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -147,10 +147,10 @@ public sealed class BlobClaimStore : IClaimStore
         }
     }
 
-    static async Task<(byte[] Bytes, string Sha256)> FetchAsync(BlobClient blob, CancellationToken cancellationToken)
+    static async Task<(byte[] Bytes, string Sha256)> FetchAsync(BlobClient blob, long maxBytes, CancellationToken cancellationToken)
     {
         using var result = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
-        return await ClaimStoreRetry.ReadCheckedAsync(result.Content, result.Details.ContentLength, blob.Uri, cancellationToken);
+        return await ClaimStoreRetry.ReadCheckedAsync(result.Content, result.Details.ContentLength, blob.Uri, maxBytes, cancellationToken);
     }
 
     public bool IsServiceError(Exception exception) => exception is RequestFailedException or AggregateException or HttpRequestException;

@@ -9,7 +9,7 @@ namespace Workers.Messaging.ClaimCheck;
 /// </summary>
 static class ClaimCheckFetch
 {
-    public static async Task<WireMessage> ResolveAsync(WireMessage wire, IClaimStore? store, CancellationToken cancellationToken)
+    public static async Task<WireMessage> ResolveAsync(WireMessage wire, IClaimStore? store, long maxBytes, CancellationToken cancellationToken)
     {
         if (WireCodec.BlobReferenceOf(wire) is not { } blob)
         {
@@ -22,6 +22,6 @@ static class ClaimCheckFetch
                 $"the batch is in blob {blob.Uri}, but this worker has no blob settings: set {ClaimCheckSettings.ConnectionStringVariable} and {ClaimCheckSettings.ContainerVariable}, then replay");
         }
 
-        return WireCodec.WithClaimedBody(wire, await store.DownloadAsync(blob, cancellationToken));
+        return WireCodec.WithClaimedBody(wire, await store.DownloadAsync(blob, maxBytes, cancellationToken));
     }
 }

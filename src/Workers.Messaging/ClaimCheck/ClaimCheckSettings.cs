@@ -16,6 +16,9 @@ public sealed record ClaimCheckSettings(string ConnectionString, string Containe
     public const string DefaultContainer = "workers-batches";
     public const long DefaultThresholdBytes = 1024 * 1024;
 
+    /// <summary>The largest blob workers download by default (held in one buffer) and the sync uploads; a larger batch is split.</summary>
+    public const long MaxBlobBytes = 1024L * 1024 * 1024;
+
     /// <summary>The settings, or null when <c>WORKERS_BLOB_CONNECTION_STRING</c> is unset (no claim check).</summary>
     public static ClaimCheckSettings? FromEnvironment() => From(Environment.GetEnvironmentVariable);
 

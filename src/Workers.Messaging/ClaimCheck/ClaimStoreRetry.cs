@@ -34,11 +34,13 @@ static partial class ClaimStoreRetry
     /// Reads exactly <paramref name="length"/> bytes into one buffer of that size (the decoded Arrow batches are read
     /// straight out of it), hashing as they arrive. Throws IOException (transient) when the stream ends early.
     /// </summary>
-    public static async Task<(byte[] Bytes, string Sha256)> ReadCheckedAsync(Stream content, long length, Uri where, CancellationToken cancellationToken)
+    public static async Task<(byte[] Bytes, string Sha256)> ReadCheckedAsync(Stream content, long length, Uri where, long maxBytes, CancellationToken cancellationToken)
     {
-        if (length > Array.MaxLength || length < 0)
+        // Checked before anything is allocated: the buffer below is the blob's full size.
+        var cap = Math.Min(maxBytes, Array.MaxLength);
+        if (length > cap || length < 0)
         {
-            throw new ClaimCheckException($"blob {where} holds {length} bytes, more than one batch may ({Array.MaxLength}); publish smaller batches");
+            throw new ClaimCheckException($"blob {where} holds {length:N0} bytes, more than this worker takes in one batch ({cap:N0}); publish smaller batches, then replay");
         }
 
         var bytes = GC.AllocateUninitializedArray<byte>((int)length);

@@ -21,9 +21,10 @@ public interface IClaimStore
 
     /// <summary>
     /// The object's bytes once their SHA-256 matches the reference. Throws <see cref="ClaimCheckException"/> for an
-    /// object that is missing, outside this store, too large or corrupt, and when the service stays unreachable.
+    /// object that is missing, outside this store, larger than <paramref name="maxBytes"/> (refused before anything is
+    /// allocated) or corrupt, and when the service stays unreachable.
     /// </summary>
-    Task<byte[]> DownloadAsync(BlobReference reference, CancellationToken cancellationToken);
+    Task<byte[]> DownloadAsync(BlobReference reference, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>Returns when the service answers (whatever it says of the container); throws while it cannot be reached.</summary>
     Task ProbeAsync(CancellationToken cancellationToken);

@@ -68,7 +68,7 @@ public sealed class S3ClaimStore : IClaimStore, IDisposable
         return new BlobReference(UriOf(name), sha256);
     }
 
-    public async Task<byte[]> DownloadAsync(BlobReference reference, CancellationToken cancellationToken)
+    public async Task<byte[]> DownloadAsync(BlobReference reference, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         var name = NameOf(reference.Uri)
@@ -81,7 +81,7 @@ public sealed class S3ClaimStore : IClaimStore, IDisposable
                 async ct =>
                 {
                     using var response = await _client.GetObjectAsync(_location.Bucket, name, ct);
-                    return await ClaimStoreRetry.ReadCheckedAsync(response.ResponseStream, response.ContentLength, reference.Uri, ct);
+                    return await ClaimStoreRetry.ReadCheckedAsync(response.ResponseStream, response.ContentLength, reference.Uri, maxBytes, ct);
                 },
                 cancellationToken);
         }

@@ -3,7 +3,6 @@ using System.Globalization;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Timeout;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
 using Workers.Core.Tracing;
@@ -14,9 +13,11 @@ using Workers.Messaging.Serialization;
 namespace Workers.Messaging.Consuming;
 
 /// <summary>
-/// One delivery from <c>workers.&lt;dest&gt;</c>: decode against the contract, apply through the destination
-/// writer with the transient retry, and classify what fails. Poison is rethrown for MassTransit to move to the
-/// error queue (with our reason headers); a delete-stale that must wait goes back to the queue's tail.
+/// One delivery from <c>workers.&lt;dest&gt;</c>: fetch its claim check, decode against the contract, apply
+/// through the destination writer with the transient retry, each step behind its service's breaker; what fails is
+/// classified once (<see cref="DeliveryFailure"/>). Poison is rethrown for MassTransit to move to the error queue
+/// (with our reason headers); a cancelled delivery is rethrown unacknowledged, so it goes back to the queue; a
+/// delete-stale that must wait goes back to the queue's tail.
 /// </summary>
 sealed partial class DestinationConsumer(
     DestinationWriter writer,
@@ -45,39 +46,39 @@ sealed partial class DestinationConsumer(
         observer?.Received(destination, wire);
         try
         {
-            var heldSince = DateTime.UtcNow;
-            if (await ClaimAsync(context, wire, heldSince) is not { } message)
+            if (wire.Body.Length > options.MaxMessageBytes)
+            {
+                throw new MessageTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                    $"the body is {wire.Body.Length:N0} bytes, more than this worker takes ({options.MaxMessageBytes:N0}, RabbitMQ's default max_message_size); publish smaller batches or use the claim check"));
+            }
+
+            var heldSince = options.Clock.GetTimestamp();
+            if (await GuardedAsync(blobBreaker, context, wire, heldSince, async (_, ct) => WireCodec.Decode(await ClaimAsync(wire, ct)))
+                is not { } message)
             {
                 return;   // the blob service stayed down past the hold limit: handed back
             }
 
             try
             {
-                ApplyResult result;
-                while (true)
+                var result = await GuardedAsync(breaker, context, wire, heldSince, async (trial, ct) =>
                 {
-                    if (breaker is not null && !await breaker.WaitUntilClosedAsync(HoldLeft(heldSince), context.CancellationToken))
+                    if (trial)
                     {
-                        await HandBackAsync(context, wire, heldSince);
-                        return;
+                        // The breaker's trial: one attempt of the real write; the breaker's own pause is its backoff.
+                        attempts++;
+                        return await writer.ApplyAsync(message, ct);
                     }
 
-                    try
+                    return await retry.ExecuteAsync(options.Clock, async token =>
                     {
-                        result = await retry.ExecuteAsync(
-                            async ct =>
-                            {
-                                attempts++;
-                                return await writer.ApplyAsync(message, ct);
-                            },
-                            context.CancellationToken);
-                        break;
-                    }
-                    catch (Exception ex) when (breaker is not null && IsOutage(ex) && !context.CancellationToken.IsCancellationRequested)
-                    {
-                        // The destination is down, not the message bad: wait for it instead of dead-lettering.
-                        breaker.Trip(ex);
-                    }
+                        attempts++;
+                        return await writer.ApplyAsync(message, token);
+                    }, ct);
+                });
+                if (result is null)
+                {
+                    return;   // the destination stayed down past the hold limit: handed back
                 }
 
                 if (result.Waiting)
@@ -94,10 +95,11 @@ sealed partial class DestinationConsumer(
                 (message as IDisposable)?.Dispose();
             }
         }
-        catch (Exception ex) when (!context.CancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (Classify(ex, context.CancellationToken) != FailureKind.Cancelled)
         {
             // Read by FailureHeadersFilter: how many times the write was tried before it gave up.
             ex.Data[FailureHeadersFilter.Attempts] = Math.Max(1, attempts);
+            DeliveryFailure.Cause(ex).Data[FailureHeadersFilter.Attempts] = Math.Max(1, attempts);
             var reason = DeliveryFailure.Reason(ex);
             LogDeadLettered(logger, wire.Describe(), reason);
             observer?.DeadLettered(destination, wire, reason, ex);
@@ -110,15 +112,19 @@ sealed partial class DestinationConsumer(
     }
 
     /// <summary>
-    /// The message decoded, its Arrow stream fetched first when it came by claim check. A blob service that stays
-    /// unreachable past the fetch's own retry opens the blob breaker, as a destination outage opens the other one;
-    /// null when the message had to be handed back meanwhile.
+    /// Runs <paramref name="operation"/> behind <paramref name="guard"/> (the blob service's breaker or the
+    /// destination's): an outage trips it and the delivery waits, a trial's outcome closes it or keeps it open,
+    /// anything else is rethrown for the caller to classify. Null when the message was handed back to the queue
+    /// because the breaker stayed open past the hold limit. The operation is told whether it is the breaker's trial.
     /// </summary>
-    async Task<DestinationMessage?> ClaimAsync(ConsumeContext<WireMessage> context, WireMessage wire, DateTime heldSince)
+    async Task<T?> GuardedAsync<T>(OutageBreaker? guard, ConsumeContext<WireMessage> context, WireMessage wire, long heldSince, Func<bool, CancellationToken, Task<T>> operation)
+        where T : class
     {
+        var cancellationToken = context.CancellationToken;
         while (true)
         {
-            if (blobBreaker is not null && !await blobBreaker.WaitUntilClosedAsync(HoldLeft(heldSince), context.CancellationToken))
+            var turn = guard is null ? BreakerTurn.Go : await guard.WaitAsync(HoldLeft(heldSince), cancellationToken);
+            if (turn == BreakerTurn.HoldExpired)
             {
                 await HandBackAsync(context, wire, heldSince);
                 return null;
@@ -126,36 +132,76 @@ sealed partial class DestinationConsumer(
 
             try
             {
-                var claimed = await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, context.CancellationToken);
-                if (!ReferenceEquals(claimed, wire))
+                var value = await operation(turn == BreakerTurn.Trial, cancellationToken);
+                if (turn == BreakerTurn.Trial)
                 {
-                    observer?.Claimed(writer.Spec.Name, wire, claimed.Body.Length);
+                    guard!.TrialSucceeded();
                 }
 
-                return WireCodec.Decode(claimed);
+                return value;
             }
-            catch (ClaimCheckException ex) when (ex.ServiceUnavailable && blobBreaker is not null && !context.CancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (guard is not null)
             {
-                blobBreaker.Trip(ex);
+                var kind = Classify(ex, cancellationToken);
+                if (kind is FailureKind.Transient or FailureKind.Outage)
+                {
+                    // The service is down (or refuses us), not the message bad: wait for it instead of dead-lettering.
+                    if (turn == BreakerTurn.Trial)
+                    {
+                        guard.TrialFailed(ex);
+                    }
+                    else
+                    {
+                        guard.Trip(ex);
+                    }
+
+                    continue;
+                }
+
+                if (turn == BreakerTurn.Trial)
+                {
+                    // Stopped, it proves nothing; refused for its own message's sake, the service answered.
+                    if (kind == FailureKind.Cancelled)
+                    {
+                        guard.TrialAbandoned();
+                    }
+                    else
+                    {
+                        guard.TrialSucceeded();
+                    }
+                }
+
+                throw;
             }
         }
     }
 
-    // Transient errors that outlasted the retry, and the retry's own total-time bound.
-    bool IsOutage(Exception exception) => exception is TimeoutRejectedException || writer.Destination.IsTransient(exception);
+    /// <summary>The message with its Arrow stream fetched when it came by claim check (the bytes counted as held).</summary>
+    async Task<WireMessage> ClaimAsync(WireMessage wire, CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimCheckFetch.ResolveAsync(wire, options.ClaimCheck, options.MaxBlobBytes, cancellationToken);
+        if (!ReferenceEquals(claimed, wire))
+        {
+            observer?.Claimed(writer.Spec.Name, wire, claimed.Body.Length);
+        }
 
-    TimeSpan HoldLeft(DateTime heldSince) => options.Breaker!.HoldLimit - (DateTime.UtcNow - heldSince);
+        return claimed;
+    }
+
+    FailureKind Classify(Exception exception, CancellationToken delivery) => DeliveryFailure.Classify(exception, writer.Destination, delivery);
+
+    TimeSpan HoldLeft(long heldSince) => options.Breaker!.HoldLimit - options.Clock.GetElapsedTime(heldSince);
 
     /// <summary>
     /// The breaker stayed open for as long as one delivery may be held: the message goes back to the queue's tail
     /// (sent before this delivery is acknowledged, so a crash in between can only duplicate it, and the ledger makes
     /// a duplicate harmless), and the worker takes the next one, which waits in turn.
     /// </summary>
-    async Task HandBackAsync(ConsumeContext<WireMessage> context, WireMessage wire, DateTime heldSince)
+    async Task HandBackAsync(ConsumeContext<WireMessage> context, WireMessage wire, long heldSince)
     {
         var endpoint = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
         await endpoint.Send(wire, send => send.Serializer = ArrowMessageSerializer.Instance, context.CancellationToken);
-        LogHandedBack(logger, wire.Describe(), (DateTime.UtcNow - heldSince).TotalSeconds);
+        LogHandedBack(logger, wire.Describe(), options.Clock.GetElapsedTime(heldSince).TotalSeconds);
         observer?.HandedBack(writer.Spec.Name, wire);
     }
 

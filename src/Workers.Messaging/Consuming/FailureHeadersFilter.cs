@@ -16,7 +16,7 @@ sealed class FailureHeadersFilter(string worker) : IFilter<ExceptionReceiveConte
 
     public Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
-        var exception = Unwrap(context.Exception);
+        var exception = DeliveryFailure.Cause(context.Exception);
         context.ExceptionHeaders.Set(Reason, DeliveryFailure.Reason(exception));
         context.ExceptionHeaders.Set(ExceptionType, exception.GetType().FullName);
         context.ExceptionHeaders.Set(Worker, worker);
@@ -26,7 +26,4 @@ sealed class FailureHeadersFilter(string worker) : IFilter<ExceptionReceiveConte
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("workers-failure-headers");
-
-    static Exception Unwrap(Exception exception) =>
-        exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrap(aggregate.InnerExceptions[0]) : exception;
 }

@@ -9,14 +9,17 @@ namespace Workers.Messaging.Consuming;
 /// <summary>One destination's receive endpoint, the same on every transport: limits, error pipe, consumer.</summary>
 static class WorkerEndpoint
 {
-    public static void Configure(IReceiveEndpointConfigurator endpoint, DestinationWriter writer, WorkerOptions options, IDeliveryObserver? observer, ILoggerFactory loggerFactory)
+    /// <returns>The endpoint's breakers, for readiness checks.</returns>
+    public static WorkerBreakers Configure(IReceiveEndpointConfigurator endpoint, DestinationWriter writer, WorkerOptions options, IDeliveryObserver? observer, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
-        var retry = TransientRetry.Create(writer.Destination, options, (attempt, delay, error) => observer?.Retrying(writer.Spec.Name, attempt, delay, error), logger);
-        var breaker = options.Breaker is null ? null : new OutageBreaker(writer.Destination, options.Breaker, TimeProvider.System, logger);
+        var retry = TransientRetry.Create(
+            error => DeliveryFailure.Classify(error, writer.Destination, CancellationToken.None) == FailureKind.Transient,
+            options, (attempt, delay, error) => observer?.Retrying(writer.Spec.Name, attempt, delay, error), logger);
+        var breaker = options.Breaker is null ? null : new OutageBreaker("Destination", options.Breaker, options.Clock, logger);
         var blobBreaker = options.Breaker is null || options.ClaimCheck is null
             ? null
-            : new OutageBreaker("Blob service", options.ClaimCheck.ProbeAsync, options.Breaker, TimeProvider.System, logger);
+            : new OutageBreaker("Blob service", options.Breaker, options.Clock, logger);
         if (breaker is not null && observer is not null)
         {
             breaker.StateChanged += open => observer.BreakerChanged(writer.Spec.Name, open);
@@ -31,5 +34,6 @@ static class WorkerEndpoint
             error.UseFilter(new ErrorTransportFilter());
         });
         endpoint.Consumer(() => new DestinationConsumer(writer, retry, breaker, blobBreaker, options, observer, logger));
+        return new WorkerBreakers(breaker, blobBreaker);
     }
 }

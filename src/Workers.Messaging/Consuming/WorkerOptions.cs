@@ -14,7 +14,10 @@ public sealed record WorkerOptions
     /// <summary>Pause before a waiting delete-stale goes back to the queue (doubles up to 1 s).</summary>
     public TimeSpan DeleteStaleFirstPause { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Transient errors: attempts after the first, and the bound on their total time.</summary>
+    /// <summary>
+    /// Transient errors: attempts after the first, and the time after which no new attempt starts (an attempt
+    /// in progress is never cut off by it).
+    /// </summary>
     public int TransientRetries { get; init; } = 6;
 
     public TimeSpan TransientRetryBudget { get; init; } = TimeSpan.FromSeconds(30);
@@ -29,8 +32,20 @@ public sealed record WorkerOptions
     /// <summary>On shutdown, how long in-flight messages may take to finish before the worker leaves them to redelivery.</summary>
     public TimeSpan StopBound { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The largest message body this worker takes (RabbitMQ's default max_message_size, 128 MiB); a larger one is
+    /// dead-lettered with its size, and the queue goes on.
+    /// </summary>
+    public long MaxMessageBytes { get; init; } = RabbitMq.WorkerQueues.MaxBodyBytes;
+
+    /// <summary>The largest claim-check blob this worker downloads (1 GiB; it is held in one buffer); a larger one is poison.</summary>
+    public long MaxBlobBytes { get; init; } = Workers.Messaging.ClaimCheck.ClaimCheckSettings.MaxBlobBytes;
+
     /// <summary>Where claim-check blobs are fetched from; null when the worker has no blob settings.</summary>
     public ClaimCheck.IClaimStore? ClaimCheck { get; init; }
+
+    /// <summary>The clock of the retry budget, the breaker, the hold limit and the delete-stale bound (tests pass a fake one).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     public string WorkerName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

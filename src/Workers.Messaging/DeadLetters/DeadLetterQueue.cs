@@ -42,7 +42,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
-        var connection = await broker.ConnectionFactory("workers-dlq").CreateConnectionAsync(cancellationToken);
+        var connection = await broker.ConnectAsync("workers-dlq", cancellationToken);
         var queue = new DeadLetterQueue(connection, destination);
         try
         {
@@ -271,8 +271,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
     {
         // As the sync and the workers declare it, so a replay before any worker has started waits in the queue.
         await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(TargetQueue, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+        await RabbitMq.WorkerQueues.DeclareAsync(channel, Destination, cancellationToken);
     }
 
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync();

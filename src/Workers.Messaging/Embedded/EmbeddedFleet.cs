@@ -33,7 +33,7 @@ public sealed class EmbeddedFleet : ISyncPublisher, IAsyncDisposable
             cfg.UseOnlyArrow();
             foreach (var writer in writers)
             {
-                cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint => WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory));
+                cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint => _ = WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory));
             }
         });
 

@@ -35,7 +35,7 @@ public sealed partial class SyncEventPublisher : IDeliveryObserver, IAsyncDispos
     public static async Task<SyncEventPublisher> ConnectAsync(BrokerAddress broker, string worker, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(broker);
-        var connection = await broker.ConnectionFactory("workers-events").CreateConnectionAsync(cancellationToken);
+        var connection = await broker.ConnectAsync("workers-events", cancellationToken);
         try
         {
             var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);

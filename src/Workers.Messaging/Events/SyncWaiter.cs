@@ -29,7 +29,7 @@ public sealed class SyncWaiter : IAsyncDisposable
     public static async Task<SyncWaiter> StartAsync(BrokerAddress broker, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(broker);
-        var connection = await broker.ConnectionFactory("workers-sync-wait").CreateConnectionAsync(cancellationToken);
+        var connection = await broker.ConnectAsync("workers-sync-wait", cancellationToken);
         try
         {
             var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
@@ -37,6 +37,13 @@ public sealed class SyncWaiter : IAsyncDisposable
             var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue.QueueName, SyncEvent.Exchange, "#", cancellationToken: cancellationToken);
             var waiter = new SyncWaiter(connection, channel);
+
+            // The client recovers the connection and this queue by itself, but events sent meanwhile are gone.
+            connection.ConnectionShutdownAsync += (_, _) =>
+            {
+                waiter.LostEvents = true;
+                return Task.CompletedTask;
+            };
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += (_, delivery) =>
             {
@@ -52,6 +59,12 @@ public sealed class SyncWaiter : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// True once the broker connection was lost while waiting: events sent meanwhile are gone, so the queues'
+    /// state must tell the rest (see `workers sync --wait`).
+    /// </summary>
+    public bool LostEvents { get; private set; }
 
     /// <summary>Call before publishing <paramref name="message"/> to <paramref name="destination"/>.</summary>
     public void Expect(string destination, WireMessage message)

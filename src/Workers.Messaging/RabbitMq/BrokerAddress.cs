@@ -35,5 +35,19 @@ public sealed record BrokerAddress(string Host, int Port, string VirtualHost, st
         Ssl = { Enabled = UseTls, ServerName = Host },
     };
 
+    /// <summary>A connection to this broker, or <see cref="BrokerUnreachableException"/> naming it and why not.</summary>
+    internal async Task<IConnection> ConnectAsync(string clientName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ConnectionFactory(clientName).CreateConnectionAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.OperationInterruptedException
+            or System.Net.Sockets.SocketException or IOException or TimeoutException)
+        {
+            throw BrokerUnreachableException.At(this, ex);
+        }
+    }
+
     public override string ToString() => $"{(UseTls ? "amqps" : "amqp")}://{Username}:***@{Host}:{Port}/{VirtualHost.TrimStart('/')}";
 }

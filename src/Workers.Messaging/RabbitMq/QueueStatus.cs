@@ -13,7 +13,7 @@ public sealed record QueueStatus(string Destination, uint? Backlog, uint Consume
     {
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(destinations);
-        await using var connection = await broker.ConnectionFactory("workers-status").CreateConnectionAsync(cancellationToken);
+        await using var connection = await broker.ConnectAsync("workers-status", cancellationToken);
         var statuses = new List<QueueStatus>();
         foreach (var destination in destinations)
         {

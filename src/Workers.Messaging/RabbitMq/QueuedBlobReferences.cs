@@ -22,7 +22,7 @@ public static class QueuedBlobReferences
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(scan);
         ArgumentNullException.ThrowIfNull(count);
-        await using var connection = await broker.ConnectionFactory("workers-blobs-gc").CreateConnectionAsync(cancellationToken);
+        await using var connection = await broker.ConnectAsync("workers-blobs-gc", cancellationToken);
         var found = new List<QueueReferences>();
         foreach (var queue in scan)
         {

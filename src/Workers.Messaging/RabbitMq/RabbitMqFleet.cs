@@ -15,11 +15,13 @@ public sealed class RabbitMqFleet : IAsyncDisposable
 {
     readonly IBusControl _bus;
     readonly TimeSpan _stopBound;
+    readonly IReadOnlyDictionary<string, WorkerBreakers> _breakers;
 
-    RabbitMqFleet(IBusControl bus, TimeSpan stopBound)
+    RabbitMqFleet(IBusControl bus, TimeSpan stopBound, IReadOnlyDictionary<string, WorkerBreakers> breakers)
     {
         _bus = bus;
         _stopBound = stopBound;
+        _breakers = breakers;
     }
 
     /// <summary>True while the bus is connected and every receive endpoint consumes.</summary>
@@ -27,6 +29,12 @@ public sealed class RabbitMqFleet : IAsyncDisposable
 
     /// <summary>What the bus says about its connection and endpoints, for a readiness check.</summary>
     public string HealthDescription => _bus.CheckHealth().Description;
+
+    /// <summary>
+    /// While <paramref name="destination"/>'s breaker (or its blob service's) is open: what is down, since when and
+    /// why, as the last real attempt failed (a wrong password, a full disk); null while it is closed.
+    /// </summary>
+    public string? OutageOf(string destination) => _breakers.TryGetValue(destination, out var breakers) ? breakers.Outage : null;
 
     public static async Task<RabbitMqFleet> StartAsync(
         BrokerAddress broker,
@@ -40,12 +48,33 @@ public sealed class RabbitMqFleet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(writers);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        // The error queues first: the main queues dead-letter into them, and a route without a target drops.
+        await using (var connection = await broker.ConnectAsync("workers-declare", cancellationToken))
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            foreach (var writer in writers)
+            {
+                await channel.QueueDeclareAsync(WorkerQueues.Error(writer.Spec.Name), durable: true, exclusive: false, autoDelete: false,
+                    arguments: WorkerQueues.ErrorArguments(writer.Spec.Name), cancellationToken: cancellationToken);
+            }
+        }
+
+        var breakers = new Dictionary<string, WorkerBreakers>(StringComparer.Ordinal);
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host(broker.Host, (ushort)broker.Port, broker.VirtualHost, host =>
             {
                 host.Username(broker.Username);
                 host.Password(broker.Password);
+
+                // RabbitMQ.Client drops the whole connection on a body over its limit (64 MiB by default), below the
+                // broker's 128 MiB: one large message would stall the queue for good. Take what any broker can
+                // accept; the consumer dead-letters what is over WorkerOptions.MaxMessageBytes.
+                host.OnRefreshConnectionFactory = factory =>
+                {
+                    factory.MaxInboundMessageBodySize = WorkerQueues.ClientMaxBodyBytes;
+                    return Task.CompletedTask;
+                };
                 if (broker.UseTls)
                 {
                     host.UseSsl(ssl => ssl.ServerName = broker.Host);
@@ -57,15 +86,21 @@ public sealed class RabbitMqFleet : IAsyncDisposable
                 cfg.ReceiveEndpoint(writer.Spec.QueueName, endpoint =>
                 {
                     endpoint.SetQuorumQueue();
+                    foreach (var (name, value) in WorkerQueues.MainArguments(writer.Spec.Name).Where(a => a.Key != "x-queue-type"))
+                    {
+                        endpoint.SetQueueArgument(name, value);
+                    }
+
                     endpoint.ConfigureConsumeTopology = false;
                     endpoint.PrefetchCount = options.ConcurrentMessages * 2;
-                    WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory);
+                    breakers[writer.Spec.Name] = WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory);
                 });
             }
         });
 
+        bus.ConnectReceiveEndpointObserver(new BrokerConnectionLog(broker, loggerFactory.CreateLogger("Workers.Broker")));
         await bus.StartAsync(cancellationToken);
-        return new RabbitMqFleet(bus, options.StopBound);
+        return new RabbitMqFleet(bus, options.StopBound, breakers);
     }
 
     /// <summary>

@@ -3,14 +3,11 @@ namespace Workers.Messaging.Resilience;
 /// <summary>How a worker rides out a destination outage (see <see cref="OutageBreaker"/>).</summary>
 public sealed record BreakerOptions
 {
-    /// <summary>Pause before the first connection probe after the breaker opens; doubles after each failed probe.</summary>
-    public TimeSpan FirstProbeDelay { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Pause before the first trial (one held delivery runs its real operation) after the breaker opens; doubles after each failed trial.</summary>
+    public TimeSpan FirstTrialDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest pause between two probes.</summary>
-    public TimeSpan MaxProbeDelay { get; init; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>How long one probe may take before it counts as failed.</summary>
-    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The longest pause between two trials.</summary>
+    public TimeSpan MaxTrialDelay { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// How long one delivery is held while the breaker stays open before it is handed back to the queue's tail

@@ -71,10 +71,47 @@ public sealed class SyncSessionTests
         Assert.Equal(0, deleteStale.Batches);
     }
 
+    [Fact]
+    public async Task Session_BatchLargerThanTheTransportDelivers_IsSplitIntoBatchesThatFit_EveryRowOnce()
+    {
+        var schema = TestData.AllTypesSchema("split_t");
+        var batch = TestData.Generate(schema, 200, new TestDataOptions(4));
+        var whole = WireCodec.EncodeInsert(SyncInfo.Start("s", TimeProvider.System), Guid.NewGuid(), SyncColumns.AddTo(batch, SyncInfo.Start("s", TimeProvider.System))).Body.Length;
+        var publisher = new RecordingPublisher { MaxBodyBytes = whole / 3 };
+        var session = SyncSession.Begin(publisher, "s", ["a"]);
+
+        await session.WriteAsync(batch);
+        var tables = await session.CompleteAsync();
+
+        var inserts = publisher.Sent.Where(s => s.Message.Header(WireHeaders.Kind) == "insert").ToList();
+        Assert.True(inserts.Count > 2, $"{inserts.Count} inserts");
+        Assert.All(inserts, i => Assert.True(i.Message.Body.Length <= publisher.MaxBodyBytes, $"{i.Message.Body.Length} bytes"));
+        var ids = inserts.Select(i => (InsertMessage)WireCodec.Decode(i.Message))
+            .SelectMany(m => m.Batches.SelectMany(b => Enumerable.Range(0, b.Length).Select(r => ArrowValues.Get(b.Column(m.Schema.GetFieldIndex("id")), r))))
+            .ToList();
+        Assert.Equal(200, ids.Count);
+        Assert.Equal(200, ids.Distinct().Count());
+        Assert.Equal(inserts.Count, Assert.IsType<DeleteStaleMessage>(WireCodec.Decode(publisher.Sent[^1].Message)).Batches);
+        Assert.Equal(200, tables["split_t"].Rows);
+        Assert.Equal(inserts.Count, inserts.Select(i => i.Message.Header(WireHeaders.BatchId)).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Session_OneRowLargerThanTheTransportDelivers_FailsNamingTheTableAndTheClaimCheck()
+    {
+        var session = SyncSession.Begin(new RecordingPublisher { MaxBodyBytes = 100 }, "s", ["a"]);
+
+        var error = await Assert.ThrowsAsync<Workers.Core.Config.ConfigException>(() => session.WriteAsync(TestData.Generate(TestData.AllTypesSchema("huge_t"), 1, new TestDataOptions(1))));
+        Assert.Contains("huge_t", error.Message, StringComparison.Ordinal);
+        Assert.Contains("WORKERS_BLOB_CONNECTION_STRING", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Stands in for the transport, which is not what these tests are about.</summary>
     sealed class RecordingPublisher : ISyncPublisher
     {
         public List<(string Destination, WireMessage Message)> Sent { get; } = [];
+
+        public long MaxBodyBytes { get; init; } = long.MaxValue;
 
         public Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
         {

@@ -1,0 +1,110 @@
+using Npgsql;
+
+namespace Workers.Fleet.Tests;
+
+/// <summary>
+/// RabbitMQ's application stopped for 10 s and started again, on a broker of the test's own: mid-publish with two
+/// workers consuming, and while `workers sync --wait` waits. The sync re-sends what was not confirmed and returns;
+/// every row lands exactly once.
+/// </summary>
+public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<PrivateRabbitMq>, IAsyncLifetime
+{
+    static readonly TimeSpan Down = TimeSpan.FromSeconds(10);
+
+    readonly string _directory = Directory.CreateTempSubdirectory("workers-restart-").FullName;
+    readonly string _destination = "restart" + Guid.NewGuid().ToString("N")[..8];
+    readonly string _schema = "cq_restart_" + Guid.NewGuid().ToString("N")[..8];
+    Dictionary<string, string> _environment = [];
+
+    public async Task InitializeAsync()
+    {
+        await Admin($"CREATE SCHEMA \"{_schema}\"");
+        var connectionString = new NpgsqlConnectionStringBuilder(TestServices.PostgresConnectionString) { SearchPath = _schema }.ConnectionString;
+        _environment = new Dictionary<string, string> { ["WORKERS_BROKER_URL"] = rabbit.Url, ["PG_TEST"] = connectionString };
+    }
+
+    [Fact]
+    public async Task BrokerStopped10sMidPublish_TwoWorkers_SyncWaitExitsZero_AndEveryRowIsThereOnce()
+    {
+        var config = Config(rows: 40_000, batch: 50);
+        using var first = WorkersProcess.Start(_environment, "run", config);
+        using var second = WorkersProcess.Start(_environment, "run", config);
+        await first.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+        await second.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+
+        using var sync = WorkersProcess.Start(_environment, "sync", config, "--wait", "--wait-timeout", "240");
+        await Eventually.WaitFor(async () => await Count("_workers_batches") >= 1, TimeSpan.FromSeconds(120), () => sync.Output);
+        Assert.DoesNotContain("batches published", sync.Output, StringComparison.Ordinal);
+        await rabbit.StopAppAsync();
+        await Task.Delay(Down);   // the outage under test
+        await rabbit.StartAppAsync();
+
+        Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(280)) == 0, $"{sync.Output}\n---\n{first.Output}\n---\n{second.Output}");
+        Assert.Contains("Broker connection lost", sync.Output, StringComparison.Ordinal);
+        Assert.Contains("sent again after the broker connection was lost", sync.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", sync.Output, StringComparison.Ordinal);
+        await Eventually.WaitFor(async () => await Count("test_sub_table") == 40_000, TimeSpan.FromSeconds(120), () => first.Output + second.Output);
+        Assert.Equal(40_000, await Count("test_some_table"));
+        Assert.Equal(40_000, await Scalar($"SELECT count(DISTINCT id) FROM \"{_schema}\".test_some_table"));
+        Assert.Equal(1600, await Count("_workers_batches"));
+        Assert.Contains("reached again", first.Output + second.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BrokerRestartedWhileSyncWaits_TheWaitReturns_AndEveryRowIsThereOnce()
+    {
+        var config = Config(rows: 600, batch: 100);
+        using var sync = WorkersProcess.Start(_environment, "sync", config, "--wait", "--wait-timeout", "240");
+        await sync.WaitForOutputAsync("waiting for the workers", TimeSpan.FromSeconds(120));
+        await rabbit.StopAppAsync();
+        await Task.Delay(Down);   // the outage under test
+        await rabbit.StartAppAsync();
+
+        using var worker = WorkersProcess.Start(_environment, "run", config);
+        Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(280)) == 0, $"{sync.Output}\n---\n{worker.Output}");
+        Assert.Equal(600, await Count("test_some_table"));
+        Assert.Equal(600, await Count("test_sub_table"));
+        Assert.Equal(12, await Count("_workers_batches"));
+    }
+
+    string Config(int rows, int batch)
+    {
+        var file = Path.Combine(_directory, $"restart-{rows}.yml");
+        File.WriteAllText(file, $"""
+            kind: source
+            spec:
+              name: restart
+              path: test
+              tables: ["test_some_table", "test_sub_table"]
+              destinations: [{_destination}]
+              spec: {"{"} num_rows: {rows}, num_sub_rows: 1, batch_size: {batch}, seed: 3 {"}"}
+            ---
+            kind: destination
+            spec:
+              name: {_destination}
+              path: postgresql
+              write_mode: overwrite-delete-stale
+              spec:
+                connection_string: ${"{"}PG_TEST{"}"}
+            """);
+        return file;
+    }
+
+    Task<long> Count(string table) => Scalar($"SELECT count(*) FROM \"{_schema}\".\"{table}\"");
+
+    static Task<long> Scalar(string sql) => Eventually.Scalar(TestServices.PostgresConnectionString, sql);
+
+    static async Task Admin(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TestServices.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Admin($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        Directory.Delete(_directory, recursive: true);
+    }
+}
