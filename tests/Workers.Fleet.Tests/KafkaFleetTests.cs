@@ -112,7 +112,7 @@ public sealed class KafkaFleetTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             ConcurrentMessages = 1,
             TransientRetryBudget = TimeSpan.FromSeconds(2),
-            Breaker = new BreakerOptions { FirstProbeDelay = TimeSpan.FromMilliseconds(200), MaxProbeDelay = TimeSpan.FromSeconds(1), HoldLimit = TimeSpan.FromSeconds(3) },
+            Breaker = new BreakerOptions { FirstTrialDelay = TimeSpan.FromMilliseconds(200), MaxTrialDelay = TimeSpan.FromSeconds(1), HoldLimit = TimeSpan.FromSeconds(3) },
         };
         var observer = new OutageObserver();
         var down = Writer([ClosedPort()], quick);

@@ -87,7 +87,7 @@ public sealed class MessageSizeTests : IAsyncLifetime
         await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
         foreach (var insert in new[] { large, small })
         {
-            var blob = await store.UploadAsync(BlobClaimStore.NameFor(_sync.SyncId, "size_t", Guid.NewGuid()), insert.Body, CancellationToken.None);
+            var blob = await store.UploadAsync(ClaimStores.NameFor(_sync.SyncId, "size_t", Guid.NewGuid()), insert.Body, CancellationToken.None);
             await publisher.PublishAsync(_destination, WireCodec.EncodeClaimCheck(insert, blob));
         }
 
