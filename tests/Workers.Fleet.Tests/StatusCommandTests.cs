@@ -31,7 +31,8 @@ public sealed class StatusCommandTests : IDisposable
         await using (var connection = await new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) }.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
-            await channel.QueueDeclareAsync($"workers.{_destination}_error", durable: true, exclusive: false, autoDelete: false);
+            await channel.QueueDeclareAsync($"workers.{_destination}_error", durable: true, exclusive: false, autoDelete: false,
+                arguments: Workers.Messaging.RabbitMq.WorkerQueues.ErrorArguments(_destination));
             for (var i = 0; i < 2; i++)
             {
                 await channel.BasicPublishAsync("", $"workers.{_destination}_error", new byte[] { 1 });
