@@ -7,6 +7,8 @@ namespace Workers.CloudQuery.Serve;
 /// <summary>One Write stream on the RabbitMQ fleet: each message expected by its own <see cref="SyncWaiter"/> before it is published.</summary>
 internal sealed class BrokerWriteTarget(ISyncPublisher publisher, SyncWaiter waiter) : IWriteTarget
 {
+    public long MaxBodyBytes => publisher.MaxBodyBytes;
+
     public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
     {
         waiter.Expect(destination, message);

@@ -106,6 +106,18 @@ public sealed class SyncSessionTests
         Assert.Contains("WORKERS_BLOB_CONNECTION_STRING", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Session_BehindTheTracingPublisher_StillSplitsByTheTransportsLimit()
+    {
+        // Every wrapper in front of the transport must pass its limit on, or the sync would send what workers refuse.
+        var transport = new RecordingPublisher { MaxBodyBytes = 100 };
+        var session = SyncSession.Begin(new Workers.Core.Tracing.TracingPublisher(transport), "s", ["a"]);
+
+        var error = await Assert.ThrowsAsync<Workers.Core.Config.ConfigException>(() => session.WriteAsync(TestData.Generate(TestData.AllTypesSchema("traced_t"), 1, new TestDataOptions(1))));
+        Assert.Contains("traced_t", error.Message, StringComparison.Ordinal);
+        Assert.Empty(transport.Sent.Where(s => s.Message.Header(WireHeaders.Kind) == "insert"));
+    }
+
     /// <summary>Stands in for the transport, which is not what these tests are about.</summary>
     sealed class RecordingPublisher : ISyncPublisher
     {
