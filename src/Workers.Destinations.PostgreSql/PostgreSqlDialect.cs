@@ -129,9 +129,10 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
 
     public override FailureKind Classify(Exception exception) => PostgreSqlFailures.Classify(exception);
 
-    // Undefined column, undefined table, datatype mismatch, and a COPY value the column's binary input refuses.
+    // Undefined column, undefined table, datatype mismatch, and a COPY value the column's binary input refuses (22P03,
+    // or 22021 when a non-text value lands in a column changed to text behind the workers' back).
     public override bool IsSchemaMismatch(Exception exception) =>
-        exception is PostgresException { SqlState: "42703" or "42P01" or "42804" or "22P03" };
+        exception is PostgresException { SqlState: "42703" or "42P01" or "42804" or "22P03" or "22021" };
 
     public override Task TestConnectionAsync(CancellationToken cancellationToken) => PostgreSqlConnectionTester.TestAsync(_dataSource, cancellationToken);
 

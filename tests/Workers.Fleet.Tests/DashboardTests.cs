@@ -57,7 +57,15 @@ public sealed partial class DashboardTests : IDisposable
         // A series that only exists once a delivery happened (a histogram's buckets) is there after the sync.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
         var workerMetrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        // RabbitMQ collects per-queue statistics every few seconds: a new queue's series may not be there at once.
+        var queueSeries = $"rabbitmq_detailed_queue_messages_ready{{[^}}]*queue=\"workers.{_destination}\"";
         var brokerMetrics = await http.GetStringAsync(RabbitMqScrapeUri());
+        for (var waited = 0; waited < 30 && !Regex.IsMatch(brokerMetrics, queueSeries); waited++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            brokerMetrics = await http.GetStringAsync(RabbitMqScrapeUri());
+        }
+
         foreach (var name in names)
         {
             var exposed = name.StartsWith("workers_", StringComparison.Ordinal) ? workerMetrics : brokerMetrics;
@@ -66,7 +74,7 @@ public sealed partial class DashboardTests : IDisposable
 
         // The destination variable and the backlog panels find this worker's destination and queue.
         Assert.Contains($"workers_breaker_open{{destination=\"{_destination}\"}} 0", workerMetrics, StringComparison.Ordinal);
-        Assert.Matches($"rabbitmq_detailed_queue_messages_ready{{[^}}]*queue=\"workers.{_destination}\"", brokerMetrics);
+        Assert.Matches(queueSeries, brokerMetrics);
 
         worker.Terminate();
         Assert.Equal(0, await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)));

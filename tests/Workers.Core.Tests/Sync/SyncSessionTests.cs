@@ -115,7 +115,7 @@ public sealed class SyncSessionTests
 
         var error = await Assert.ThrowsAsync<Workers.Core.Config.ConfigException>(() => session.WriteAsync(TestData.Generate(TestData.AllTypesSchema("traced_t"), 1, new TestDataOptions(1))));
         Assert.Contains("traced_t", error.Message, StringComparison.Ordinal);
-        Assert.Empty(transport.Sent.Where(s => s.Message.Header(WireHeaders.Kind) == "insert"));
+        Assert.DoesNotContain(transport.Sent, s => s.Message.Header(WireHeaders.Kind) == "insert");
     }
 
     /// <summary>Stands in for the transport, which is not what these tests are about.</summary>
