@@ -26,7 +26,8 @@ public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<P
     [Fact]
     public async Task BrokerStopped10sMidPublish_TwoWorkers_SyncWaitExitsZero_AndEveryRowIsThereOnce()
     {
-        var config = Config(rows: 60_000, batch: 50);
+        // Small batches: publishing takes long enough (6,000 confirmed messages) that the broker surely stops mid-way.
+        var config = Config(rows: 60_000, batch: 20);
         using var first = WorkersProcess.Start(_environment, "run", config);
         using var second = WorkersProcess.Start(_environment, "run", config);
         await first.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
@@ -47,7 +48,7 @@ public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<P
         await Eventually.WaitFor(async () => await Count("test_sub_table") == 60_000, TimeSpan.FromSeconds(120), () => first.Output + second.Output);
         Assert.Equal(60_000, await Count("test_some_table"));
         Assert.Equal(60_000, await Scalar($"SELECT count(DISTINCT id) FROM \"{_schema}\".test_some_table"));
-        Assert.Equal(2400, await Count("_workers_batches"));
+        Assert.Equal(6000, await Count("_workers_batches"));
         Assert.Contains("reached again", first.Output + second.Output, StringComparison.Ordinal);
     }
 
