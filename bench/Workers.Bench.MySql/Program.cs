@@ -115,7 +115,8 @@ static async Task<(double Seconds, double Rss, double Cpu)> BareChild(int rows)
         throw new InvalidOperationException($"bare run exited with {child.ExitCode}");
     }
 
-    return (double.Parse(line[0], CultureInfo.InvariantCulture), double.Parse(line[1], CultureInfo.InvariantCulture), child.TotalProcessorTime.TotalSeconds);
+    // The CPU column is the worker's: an exited child's processor time cannot be read here.
+    return (double.Parse(line[0], CultureInfo.InvariantCulture), double.Parse(line[1], CultureInfo.InvariantCulture), 0);
 }
 
 static async Task<double> Bare(string server, int rows)
