@@ -122,6 +122,11 @@ static class DlqShow
             parts.Add("unique");
         }
 
+        if (field.Metadata?.GetValueOrDefault(CqMetadata.PrimaryKeyComponent) == CqMetadata.True)
+        {
+            parts.Add("primary key component");
+        }
+
         return string.Join(", ", parts);
     }
 

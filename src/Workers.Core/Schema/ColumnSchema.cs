@@ -6,6 +6,13 @@ namespace Workers.Core.Schema;
 /// <summary>One column as CloudQuery describes it: Arrow type, extension and flags.</summary>
 public sealed record ColumnSchema(string Name, IArrowType Type, CqExtension Extension, bool NotNull, bool PrimaryKey, bool Unique, bool Incremental)
 {
+    /// <summary>
+    /// CloudQuery's <c>cq:extension:primary_key_component</c>: the column feeds the source's deterministic
+    /// <c>_cq_id</c>. It changes nothing a destination stores, so no migration compares it (as CloudQuery's
+    /// <c>GetChanges</c>), but it is read and written back with the other flags.
+    /// </summary>
+    public bool PrimaryKeyComponent { get; init; }
+
     public static ColumnSchema FromField(Field field)
     {
         ArgumentNullException.ThrowIfNull(field);
@@ -16,7 +23,10 @@ public sealed record ColumnSchema(string Name, IArrowType Type, CqExtension Exte
             !field.IsNullable,
             Flag(field, CqMetadata.PrimaryKey),
             Flag(field, CqMetadata.Unique),
-            Flag(field, CqMetadata.Incremental));
+            Flag(field, CqMetadata.Incremental))
+        {
+            PrimaryKeyComponent = Flag(field, CqMetadata.PrimaryKeyComponent),
+        };
     }
 
     public Field ToField()
@@ -35,6 +45,11 @@ public sealed record ColumnSchema(string Name, IArrowType Type, CqExtension Exte
         if (Incremental)
         {
             metadata[CqMetadata.Incremental] = CqMetadata.True;
+        }
+
+        if (PrimaryKeyComponent)
+        {
+            metadata[CqMetadata.PrimaryKeyComponent] = CqMetadata.True;
         }
 
         return new Field(Name, Type, !NotNull, metadata.Count == 0 ? null : metadata);

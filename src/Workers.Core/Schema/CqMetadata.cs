@@ -9,6 +9,12 @@ public static class CqMetadata
     public const string TableIncremental = "cq:extension:incremental";
 
     public const string PrimaryKey = "cq:extension:primary_key";
+
+    /// <summary>
+    /// An input of the source's deterministic <c>_cq_id</c>: not a key of the destination's table (the table is
+    /// keyed on <c>_cq_id</c>), kept in the model so that it passes on unchanged.
+    /// </summary>
+    public const string PrimaryKeyComponent = "cq:extension:primary_key_component";
     public const string Unique = "cq:extension:unique";
     public const string Incremental = "cq:extension:incremental";
 

@@ -5,6 +5,9 @@ public sealed record TableSchema(string Name, IReadOnlyList<ColumnSchema> Column
 {
     public IEnumerable<ColumnSchema> PrimaryKey => Columns.Where(c => c.PrimaryKey);
 
+    /// <summary>The columns the source's deterministic <c>_cq_id</c> is computed from (<see cref="ColumnSchema.PrimaryKeyComponent"/>).</summary>
+    public IEnumerable<ColumnSchema> PrimaryKeyComponents => Columns.Where(c => c.PrimaryKeyComponent);
+
     public ColumnSchema? Column(string name) => Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
 
     public bool Has(string name) => Column(name) is not null;
