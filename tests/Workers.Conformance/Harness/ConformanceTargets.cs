@@ -60,6 +60,24 @@ public static class ConformanceTargets
     /// <summary>Records batch ids in a ledger inside the write's transaction.</summary>
     public static TheoryData<string> Transactional => Where(c => c.Redelivery == RedeliveryGuard.LedgerInTransaction);
 
+    /// <summary>Every target with each migrate mode it claims (safe for all, forced where it can drop and recreate).</summary>
+    public static TheoryData<string, MigrateMode> EveryClaimedMigrateMode
+    {
+        get
+        {
+            var data = new TheoryData<string, MigrateMode>();
+            foreach (var (name, create) in All)
+            {
+                foreach (var mode in create().Capabilities.MigrateModes)
+                {
+                    data.Add(name, mode);
+                }
+            }
+
+            return data;
+        }
+    }
+
     public static TheoryData<string, MigrateMode> MigratingInBothModes
     {
         get
