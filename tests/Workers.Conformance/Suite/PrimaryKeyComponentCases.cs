@@ -51,6 +51,41 @@ public sealed class PrimaryKeyComponentCases : ConformanceCases
         await AssertKeyedOnCqIdAsync(harness, wanted, rows, Later(sync, 5));
     }
 
+    /// <summary>
+    /// The upgrade CloudQuery's issue 16556 describes: a composite key (<c>id</c>, <c>tenant</c>) becomes <c>_cq_id</c>
+    /// with both old key columns turned into nullable key components. Both lose their NOT NULL with the key.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.MigratingInBothModes), MemberType = typeof(ConformanceTargets))]
+    public async Task Migrate_CompositeKeyToCqIdWithComponents_KeepsEveryRow(string target, MigrateMode mode)
+    {
+        await using var scope = await UseAsync(target);
+        var harness = Harness(WriteMode.Overwrite, mode);
+        var table = Schemas.UniqueName($"composite_to_pkc_{mode.ToString().ToLowerInvariant()}");
+        var source = Schemas.Table(table,
+            Schemas.Uuid(CqMetadata.CqId, notNull: true, unique: true),
+            Schemas.Int64("id", notNull: true, primaryKey: true),
+            Schemas.Utf8("tenant", notNull: true, primaryKey: true),
+            Schemas.Bool("bool"));
+        var wanted = Schemas.Table(table,
+            Column(CqMetadata.CqId, CqExtensions.StorageType(CqExtension.Uuid), notNull: true, primaryKey: true, unique: true, extension: CqExtension.Uuid),
+            Column("id", Apache.Arrow.Types.Int64Type.Default, notNull: false, primaryKeyComponent: true),
+            Column("tenant", Apache.Arrow.Types.StringType.Default, notNull: false, primaryKeyComponent: true),
+            Schemas.Bool("bool"));
+
+        var sync = DestinationHarness.Sync(T0);
+        var (moved, _) = await MigrationProcedure.RunAsync(harness, source, wanted, sync, MigrationOutcome.RowsKept);
+        var (again, rows) = await MigrationProcedure.RunAsync(harness, wanted, wanted, Later(sync, 2), MigrationOutcome.RowsKept);
+
+        Assert.Contains("from (id, tenant) to (_cq_id)", moved!.Summary, StringComparison.Ordinal);
+        Assert.Contains(nameof(MigrationAction.Unchanged), again!.Summary, StringComparison.Ordinal);
+        Assert.Equal(4 * MigrationProcedure.RowsPerBatch, rows.Count);
+        var nullKeys = Batches.Of(wanted, [Batches.NewUuid(), null, null, true]);
+        await harness.InsertAsync(nullKeys, Later(sync, 5));
+        var after = await harness.ReadAsync(wanted);
+        Assert.Single(after, r => r[1] is null && r[2] is null);
+    }
+
     [Theory]
     [MemberData(nameof(ConformanceTargets.Migrating), MemberType = typeof(ConformanceTargets))]
     public async Task Migrate_PrimaryKeyComponentFlagAlone_IsNoChange(string target)
