@@ -122,11 +122,6 @@ static class DlqShow
             parts.Add("unique");
         }
 
-        if (field.Metadata?.GetValueOrDefault(CqMetadata.PrimaryKeyComponent) == CqMetadata.True)
-        {
-            parts.Add("primary key component");
-        }
-
         return string.Join(", ", parts);
     }
 
