@@ -38,6 +38,26 @@ public sealed class DeleteStaleAllCases : ConformanceCases
         ValueAssert.RowsEqual(schema, Rows.Of(schema, nulls), (await harness.ReadAsync(schema)).SortedBy(schema, "id"));
     }
 
+    /// <summary>Delete-stale needs the sync columns, not a key: a key-less table loses exactly its strictly older rows.</summary>
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.DeletingStale), MemberType = typeof(ConformanceTargets))]
+    public async Task DeleteStale_KeylessTable_SameTimeKept_OlderDeleted(string target)
+    {
+        await using var scope = await UseAsync(target);
+        var harness = Harness();
+        var bare = Schemas.Table(Schemas.UniqueName("delete_keyless"), Schemas.Int64("id"), Schemas.Utf8("name"));
+        var schema = SyncColumns.AddTo(bare);
+        var first = DestinationHarness.Sync(T0);
+        var second = DestinationHarness.Sync(T0.AddSeconds(1));
+        await harness.MigrateAsync(schema, first);
+        await harness.InsertAsync(SyncColumns.AddTo(Batches.Of(bare, [1L, "old"], [1L, "old again"]), first), first);
+        await harness.InsertAsync(SyncColumns.AddTo(Batches.Of(bare, [1L, "new"], [2L, "new"]), second), second);
+        await harness.DeleteStaleAsync(TableOf(schema), second, batches: 1);
+
+        var rows = (await harness.ReadAsync(schema)).Select(r => ((long?)r[schema.GetFieldIndex("id")], (string?)r[schema.GetFieldIndex("name")])).Order().ToList();
+        Assert.Equal([(1L, "new"), (2L, "new")], rows);
+    }
+
     [Theory]
     [MemberData(nameof(ConformanceTargets.DeletingStale), MemberType = typeof(ConformanceTargets))]
     public async Task DeleteStale_AnotherSyncOfTheSameTime_KeepsItsRows(string target)
