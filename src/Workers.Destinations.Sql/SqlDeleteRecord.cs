@@ -9,7 +9,7 @@ namespace Workers.Destinations.Sql;
 
 /// <summary>
 /// Applies a delete-record in one transaction: claims its message id in the ledger (a redelivery finds it and
-/// deletes nothing), then deletes the rows of the cascade's child tables, deepest first, each selected by a
+/// deletes nothing), waits (deleting nothing) until the sync's batches published before it are applied, then deletes the rows of the cascade's child tables, deepest first, each selected by a
 /// subquery on the parent rows about to go (<c>_cq_parent_id IN (SELECT _cq_id FROM parent WHERE …)</c>), and the
 /// table's own rows last. So no id travels through the worker, and every statement sees its parents' rows still
 /// in place. Predicate values are typed parameters, bound as the load writes the column's type.
@@ -28,6 +28,16 @@ static class SqlDeleteRecord
             if (!await SqlLedger.ClaimDeleteRecordAsync(dialect, connection, transaction, table, message, now, cancellationToken))
             {
                 return new DeleteRecordResult(0, Duplicate: true);
+            }
+
+            // Rolled back with the claim: the message comes again once the batches it must not overtake are in.
+            foreach (var (name, batches) in message.After ?? new Dictionary<string, int>())
+            {
+                var applied = await SqlLedger.CountAsync(dialect, connection, transaction, dialect.Truncate(name), message.Sync.SyncId, cancellationToken);
+                if (applied < batches)
+                {
+                    return new DeleteRecordResult(0, Duplicate: false, WaitingFor: $"{applied} of the {batches} batches of {name} published before it applied");
+                }
             }
 
             var live = new Dictionary<string, LiveTable>(StringComparer.Ordinal);

@@ -68,6 +68,11 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
                     throw RefuseDeleteRecord(refused);
                 }
 
+                if (result.WaitingFor is { } missing)
+                {
+                    return new ApplyResult(message.Kind, message.Table, 0, $"waiting: {missing}", Waiting: true);
+                }
+
                 return new ApplyResult(message.Kind, message.Table, result.Deleted,
                     result.Duplicate ? $"delete-record {deleteRecord.DeleteId} already applied: nothing deleted" : $"deleted {result.Deleted} rows");
             }

@@ -143,6 +143,33 @@ public sealed class DeleteRecordCases : ConformanceCases
 
     [Theory]
     [MemberData(nameof(ConformanceTargets.DeletingRecords), MemberType = typeof(ConformanceTargets))]
+    public async Task DeleteRecord_ThatOvertookABatchPublishedBeforeIt_Waits_ThenDeletesItsRow(string target)
+    {
+        await using var scope = await UseAsync(target);
+        var harness = Harness();
+        var schema = KeyedTable("delete_record_after");
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+        await harness.InsertAsync(RowsOf(schema, sync, [0L, "first batch"]), sync);
+        // Published after two batches of the table; a worker took it before the second one.
+        var wire = WireCodec.EncodeDeleteRecord(sync, TableOf(schema), [PredicateGroup.And(Predicate.Equal("id", 1L))], [],
+            new Dictionary<string, int> { [TableOf(schema)] = 2 });
+
+        var early = await harness.ApplyAsync(wire);
+        Assert.True(early.Waiting);
+        Assert.Contains("1 of the 2 batches", early.Summary, StringComparison.Ordinal);
+
+        await harness.InsertAsync(RowsOf(schema, sync, [1L, "second batch"]), sync);
+        var applied = await harness.ApplyAsync(wire);
+
+        Assert.False(applied.Waiting);
+        Assert.Equal(1, applied.Rows);
+        var ids = await IdsAsync(harness, schema);
+        Assert.Equal([0L], ids);
+    }
+
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.DeletingRecords), MemberType = typeof(ConformanceTargets))]
     public async Task DeleteRecord_OnAColumnTheTableLacks_IsRefusedNamingIt_AndDeletesNothing(string target)
     {
         await using var scope = await UseAsync(target);
