@@ -34,6 +34,12 @@ sealed class DuckDbDialect(DuckDbSpec spec) : SqlDialect
     // TIMESTAMP holding UTC, as CloudQuery stores _cq_sync_time.
     public override object TimeValue(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
 
+    public override void BindPredicate(DbParameter parameter, Field column, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        parameter.Value = DuckDbTypeMap.ToDb(column, value) ?? DBNull.Value;
+    }
+
     public override object SyncTimeCell(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
 
     // An ART index on a table whose rows are deleted and re-inserted in one transaction trips DuckDB's eager

@@ -59,6 +59,12 @@ sealed class MySqlDialect : SqlDialect
 
     public override object TimeValue(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
 
+    public override void BindPredicate(DbParameter parameter, Field column, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        parameter.Value = MySqlTypeMap.ToDb(column, value);
+    }
+
     public override object SyncTimeCell(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
 
     public override string InsertOrIgnoreSql(string table, string columns, string query, string key) =>

@@ -43,6 +43,14 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
     // _cq_sync_time is timestamp without time zone holding UTC, as CloudQuery stores it.
     public override object SyncTimeCell(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
 
+    // Typed as the COPY writes the column, so that uuid, timestamp or inet compare as themselves rather than as text.
+    public override void BindPredicate(DbParameter parameter, Field column, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        ((NpgsqlParameter)parameter).NpgsqlDbType = PostgreSqlTypeMap.DbType(column);
+        parameter.Value = PostgreSqlTypeMap.ToDb(column, value);
+    }
+
     /// <summary>The claim and the table's last migration in one round trip.</summary>
     public override async Task<SqlClaimResult> ClaimAsync(SqlClaim claim, CancellationToken cancellationToken)
     {

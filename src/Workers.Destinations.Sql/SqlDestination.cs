@@ -15,12 +15,14 @@ public sealed class SqlDestination : IDestination
     readonly SqlBookkeeping _bookkeeping;
     readonly CatalogCache _cache = new();
     readonly SqlWriter _writer;
+    readonly TimeProvider _time;
 
     public SqlDestination(SqlDialect dialect, SqlDestinationOptions options)
     {
         ArgumentNullException.ThrowIfNull(dialect);
         ArgumentNullException.ThrowIfNull(options);
         _dialect = dialect;
+        _time = options.Time;
         _bookkeeping = new SqlBookkeeping(dialect);
         _writer = new SqlWriter(dialect, _bookkeeping, _cache, options);
     }
@@ -30,7 +32,7 @@ public sealed class SqlDestination : IDestination
         [WriteMode.OverwriteDeleteStale, WriteMode.Overwrite, WriteMode.Append],
         [MigrateMode.Safe, MigrateMode.Forced],
         DeleteStale: true,
-        DeleteRecord: false,
+        DeleteRecord: true,
         RedeliveryGuard.LedgerInTransaction,
         "each batch id is claimed in the _workers_batches table inside the transaction that writes its rows; a redelivery finds it and writes nothing");
 
@@ -49,6 +51,12 @@ public sealed class SqlDestination : IDestination
     {
         ArgumentNullException.ThrowIfNull(message);
         return SqlDeleteStale.DeleteAsync(_dialect, _bookkeeping, message, cancellationToken);
+    }
+
+    public Task<DeleteRecordResult> DeleteRecordAsync(DeleteRecordMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return SqlDeleteRecord.DeleteAsync(_dialect, _bookkeeping, message, _time.GetUtcNow().UtcDateTime, cancellationToken);
     }
 
     public Task<IReadOnlyList<object?[]>> ReadAsync(TableSchema table, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ namespace Workers.Destinations.Sql;
 
 /// <summary>
 /// What one relational database does differently; everything else (ledger, bookkeeping, migration skeleton,
-/// catalog cache, type-drift check, delete-stale gate, ledger retention, read-back) is <see cref="SqlDestination"/>'s,
+/// catalog cache, type-drift check, delete-stale gate, delete-record cascade, ledger retention, read-back) is <see cref="SqlDestination"/>'s,
 /// written once. A dialect supplies: quoting and the identifier limit, parameter spelling, connections and the
 /// locks, the type map, the catalog query, the ALTER statements a safe migration needs (or null: rebuild the
 /// table), the bulk load, and which errors are transient or mean the table changed underneath.
@@ -231,6 +231,17 @@ public abstract class SqlDialect : IAsyncDisposable
 
     /// <summary>A cell read back in the storage form <see cref="ArrowValues"/> gives for the field.</summary>
     public abstract object? FromDb(Field field, object? value);
+
+    /// <summary>
+    /// Binds a delete-record predicate's value (storage form of <see cref="ArrowValues"/>) to <paramref name="parameter"/>,
+    /// compared with a column of <paramref name="column"/>'s type: as the load writes that type, so that equal
+    /// values compare equal. By default the value as it is.
+    /// </summary>
+    public virtual void BindPredicate(DbParameter parameter, Field column, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        parameter.Value = value ?? DBNull.Value;
+    }
 
     /// <summary>The value a <c>_cq_sync_time</c> cell of <paramref name="utc"/> is compared with.</summary>
     public abstract object SyncTimeCell(DateTime utc);

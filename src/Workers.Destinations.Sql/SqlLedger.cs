@@ -13,7 +13,24 @@ namespace Workers.Destinations.Sql;
 /// </summary>
 static class SqlLedger
 {
-    public static Task<SqlClaimResult> ClaimAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, InsertMessage insert, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The <c>rows</c> of a delete-record's ledger row: it is no insert batch, so the delete-stale count
+    /// (<see cref="CountAsync"/>), which compares with the sync's <c>cq-batches</c>, leaves it out.
+    /// </summary>
+    public const long DeleteRecordRows = -1;
+
+    public static Task<SqlClaimResult> ClaimAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, InsertMessage insert, DateTime now, CancellationToken cancellationToken) =>
+        ClaimAsync(dialect, connection, transaction, table, insert.BatchId, insert.Sync, insert.Rows, now, cancellationToken);
+
+    /// <summary>
+    /// Claims a delete-record's message id for <paramref name="table"/> (the one it deletes from first), like a
+    /// batch: a redelivery finds it and deletes nothing, and one of a sync that a later delete-stale superseded is
+    /// refused, since its ledger row may have been pruned.
+    /// </summary>
+    public static async Task<bool> ClaimDeleteRecordAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, DeleteRecordMessage message, DateTime now, CancellationToken cancellationToken) =>
+        (await ClaimAsync(dialect, connection, transaction, table, message.DeleteId, message.Sync, DeleteRecordRows, now, cancellationToken)).Claimed;
+
+    static Task<SqlClaimResult> ClaimAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, Guid id, SyncInfo sync, long rows, DateTime now, CancellationToken cancellationToken)
     {
         string P(string name) => dialect.Placeholder(name);
         var select = $"SELECT {P("id")}, {P("table")}, {P("sync")}, {P("source")}, {P("time")}, {P("rows")}, {P("at")} " +
@@ -23,13 +40,13 @@ static class SqlLedger
         return dialect.ClaimAsync(new SqlClaim(connection, transaction, sql, migratedBy, command =>
         {
             // Only the parameters the command's text uses: some drivers refuse unused ones.
-            Bind(command, "id", () => dialect.IdValue(insert.BatchId));
+            Bind(command, "id", () => dialect.IdValue(id));
             Bind(command, "table", () => table);
-            Bind(command, "sync", () => dialect.IdValue(insert.Sync.SyncId));
-            Bind(command, "source", () => insert.Sync.SourceName);
-            Bind(command, "time_us", () => SyncTimes.ToUnixMicros(insert.Sync.SyncTime));
-            Bind(command, "time", () => dialect.TimeValue(insert.Sync.SyncTime));
-            Bind(command, "rows", () => insert.Rows);
+            Bind(command, "sync", () => dialect.IdValue(sync.SyncId));
+            Bind(command, "source", () => sync.SourceName);
+            Bind(command, "time_us", () => SyncTimes.ToUnixMicros(sync.SyncTime));
+            Bind(command, "time", () => dialect.TimeValue(sync.SyncTime));
+            Bind(command, "rows", () => rows);
             Bind(command, "at", () => dialect.TimeValue(now));
         }), cancellationToken);
 
@@ -56,10 +73,11 @@ static class SqlLedger
         return false;
     }
 
+    /// <summary>The insert batches of the sync applied to the table (delete-records not counted).</summary>
     public static async Task<int> CountAsync(SqlDialect dialect, DbConnection connection, DbTransaction? transaction, string table, Guid syncId, CancellationToken cancellationToken)
     {
         await using var command = SqlCommands.Create(connection, transaction,
-                $"SELECT count(*) FROM {HelperTables.Batches} WHERE table_name = {dialect.Placeholder("table")} AND sync_id = {dialect.Placeholder("sync")}")
+                $"SELECT count(*) FROM {HelperTables.Batches} WHERE table_name = {dialect.Placeholder("table")} AND sync_id = {dialect.Placeholder("sync")} AND {dialect.Quote("rows")} >= 0")
             .With(dialect, "table", table)
             .With(dialect, "sync", dialect.IdValue(syncId));
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);

@@ -72,6 +72,12 @@ sealed class SqliteDialect(SqliteSpec spec) : SqlDialect
 
     public override object TimeValue(DateTime utc) => SyncTimes.Format(utc);
 
+    public override void BindPredicate(DbParameter parameter, Field column, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        parameter.Value = SqliteTypeMap.ToDb(column, value);
+    }
+
     public override object SyncTimeCell(DateTime utc) => SqliteTypeMap.ToDb(SyncTimeField, SyncTimes.ToUnixMicros(utc));
 
     public override string DeclaredType(ColumnSchema column) => SqliteTypeMap.DeclaredType(column);

@@ -104,7 +104,7 @@ public sealed class ServeEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Serve_Write_RefusesMigrateForceThatDisagreesWithTheDestination_AndDeleteRecordForNow()
+    public async Task Serve_Write_RefusesMigrateForceThatDisagreesWithTheDestination_AndAnUnreadableDeleteRecord()
     {
         await Init();
         var table = "t" + Guid.NewGuid().ToString("N")[..8];
@@ -115,9 +115,50 @@ public sealed class ServeEndpointTests : IAsyncLifetime
         Assert.Contains("migrate_mode: forced, but destination \"lite\" has migrate_mode: safe", refused.Status.Detail, StringComparison.Ordinal);
 
         var deleteRecord = new Write.Types.Request { DeleteRecord = new Write.Types.MessageDeleteRecord { TableName = table } };
-        var unsupported = await Assert.ThrowsAsync<RpcException>(() => WriteAsync(deleteRecord));
-        Assert.Equal(StatusCode.Unimplemented, unsupported.StatusCode);
-        Assert.Contains("delete-record is not supported yet", unsupported.Status.Detail, StringComparison.Ordinal);
+        deleteRecord.DeleteRecord.WhereClause.Add(new PredicatesGroup { Predicates = { new Protocol.V3.Predicate { Column = "id", Record = ByteString.CopyFromUtf8("not arrow") } } });
+        var unreadable = await Assert.ThrowsAsync<RpcException>(() => WriteAsync(deleteRecord));
+        Assert.Equal(StatusCode.InvalidArgument, unreadable.StatusCode);
+        Assert.Contains($"delete-record on {table}: the record of the predicate on id is not readable Arrow", unreadable.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_Write_DeleteRecord_IsAppliedByTheWorkersBeforeTheStreamCloses()
+    {
+        await Init();
+        var table = "t" + Guid.NewGuid().ToString("N")[..8];
+
+        await WriteAsync(Migrate(table, Int64Type.Default), Insert(table, Int64Type.Default), DeleteById(table, 2));
+        Assert.Equal(1, LiteCount(table));
+
+        await WriteAsync(DeleteById(table, 1));
+        Assert.Equal(0, LiteCount(table));
+
+        // No predicate: every row.
+        await WriteAsync(Insert(table, Int64Type.Default), new Write.Types.Request { DeleteRecord = new Write.Types.MessageDeleteRecord { TableName = table } });
+        Assert.Equal(0, LiteCount(table));
+    }
+
+    // As CloudQuery's SDKs send it: the value as the one column of a one-row record.
+    static Write.Types.Request DeleteById(string table, long id)
+    {
+        var schema = new Schema([new Field("id", Int64Type.Default, true)], null);
+        using var record = new RecordBatch(schema, [new Int64Array.Builder().Append(id).Build()], 1);
+        var request = new Write.Types.Request { DeleteRecord = new Write.Types.MessageDeleteRecord { TableName = table } };
+        request.DeleteRecord.WhereClause.Add(new PredicatesGroup
+        {
+            GroupingType = PredicatesGroup.Types.GroupingType.And,
+            Predicates = { new Protocol.V3.Predicate { Operator = Protocol.V3.Predicate.Types.Operator.Eq, Column = "id", Record = ByteString.CopyFrom(ArrowIpc.Write(schema, [record])) } },
+        });
+        return request;
+    }
+
+    long LiteCount(string table)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "lite.db")};Mode=ReadOnly;Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {table}";
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     async Task<TestConnection.Types.Response> TestConnection(string spec) =>

@@ -38,6 +38,21 @@ public sealed class ServeTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_CliEquivalentForwardsTheSourcesDeleteRecord_IntoPostgres_TheRowAndItsChildrenAreGone()
+    {
+        var file = DestinationFile(_prefix + "pg");
+        // No broker: serve's own embedded workers write PostgreSQL, and Write returns once they applied everything.
+        var (serve, serveAddress) = await StartServeAsync(new Dictionary<string, string>(), file);
+        using var _ = serve;
+        var source = await StartSourceAsync();
+
+        await CliSyncAsync(source, serveAddress, rows: 3, deleteId: 1);
+
+        Assert.Equal(["0", "2"], await Postgres.Texts($"SELECT id::text FROM {_prefix}_items ORDER BY id"));
+        Assert.Equal(["0/0", "0/1", "2/0", "2/1"], await Postgres.Texts($"SELECT item_id || '/' || seq FROM {_prefix}_parts ORDER BY item_id, seq"));
+    }
+
+    [Fact]
     public async Task Serve_InsertOver100MiB_TravelsByClaimCheckAndLands()
     {
         var destination = _prefix + "pg";
@@ -100,13 +115,19 @@ public sealed class ServeTests : IDisposable
         return $"127.0.0.1:{port}";
     }
 
-    async Task CliSyncAsync(string source, string destination, int rows, int bigInsertMiB = 0)
+    async Task CliSyncAsync(string source, string destination, int rows, int bigInsertMiB = 0, int? deleteId = null)
     {
+        var sourceSpec = new Dictionary<string, object> { ["prefix"] = _prefix, ["rows"] = rows, ["children"] = 2 };
+        if (deleteId is { } id)
+        {
+            sourceSpec["delete_id"] = id;
+        }
+
         var options = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["source"] = source,
             ["source_name"] = "cli-" + _prefix,
-            ["source_spec"] = new Dictionary<string, object> { ["prefix"] = _prefix, ["rows"] = rows, ["children"] = 2 },
+            ["source_spec"] = sourceSpec,
             ["destination"] = destination,
             ["destination_spec"] = new Dictionary<string, object>(),
             ["write_mode"] = "overwrite-delete-stale",

@@ -65,6 +65,44 @@ public sealed class SourcePluginSyncTests : IDisposable
     }
 
     [Fact]
+    public async Task Sync_JsSourcePluginsDeleteRecord_ThroughRabbitMqIntoPostgres_DeletesTheRowAndItsChildren()
+    {
+        var plugin = _plugins.Executable("test-source.mjs");
+        var destination = _prefix + "pg";
+        var config = Write("delete.yml", $$"""
+            kind: source
+            spec:
+              name: {{_prefix}}
+              registry: local
+              path: {{plugin}}
+              destinations: [{{destination}}]
+              spec: { prefix: {{_prefix}}, rows: 3, children: 2, delete_id: 1 }
+            ---
+            kind: destination
+            spec:
+              name: {{destination}}
+              path: postgresql
+              spec:
+                connection_string: "{{TestServices.PostgresConnectionString}}"
+            """);
+        var environment = new Dictionary<string, string> { ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl };
+        using var worker = WorkersProcess.Start(environment, "run", config);
+        await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+
+        using (var sync = WorkersProcess.Start(environment, "sync", config, "--wait"))
+        {
+            Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(180)) == 0, sync.Output + worker.Output);
+            Assert.Contains("every destination applied the sync", sync.Output, StringComparison.Ordinal);
+        }
+
+        // The plugin's delete-record came after its rows: item 1 is gone, and through table_relations its parts.
+        Assert.Equal(["0", "2"], await Postgres.Texts($"SELECT id::text FROM {_prefix}_items ORDER BY id"));
+        Assert.Equal(["0/0", "0/1", "2/0", "2/1"], await Postgres.Texts($"SELECT item_id || '/' || seq FROM {_prefix}_parts ORDER BY item_id, seq"));
+        worker.Terminate();
+        Assert.Equal(0, await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task Sync_PluginCrashesMidSync_FailsNamingThePlugin_AndDeletesNoStaleRows()
     {
         var plugin = _plugins.Executable("test-source.mjs");

@@ -105,18 +105,18 @@ public sealed class SecretsEverywhereTests : IAsyncLifetime
 
             await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
             var sync = SyncInfo.Start("secrets", TimeProvider.System);
-            await publisher.PublishAsync(destination, WireCodec.EncodeDeleteRecord(sync, "test_some_table", [PredicateGroup.And(Predicate.Equal("id", 1L))], []));
+            await publisher.PublishAsync(destination, WireCodec.EncodeDeleteRecord(sync, "test_some_table", [PredicateGroup.And(Predicate.Equal("no_such_column", 1L))], []));
             await Eventually.WaitFor(() => Task.FromResult(worker.Output.Contains("Dead-lettering", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), () => worker.Output);
 
             outputs.Add(("dlq list", await RunAsync(broker, expectSuccess: true, "dlq", "list", destination)));
             outputs.Add(("dlq show", await RunAsync(broker, expectSuccess: true, "dlq", "show", destination, "1")));
             outputs.Add(("status", await RunAsync(broker, expectSuccess: true, "status", fleetFile)));
-            Assert.Contains("delete-record is not supported by destination", outputs[^2].Output, StringComparison.Ordinal);
+            Assert.Contains("has no column \"no_such_column\"", outputs[^2].Output, StringComparison.Ordinal);
 
             var letter = await publisher.TryGetAsync($"workers.{destination}_error");
             Assert.NotNull(letter);
             var headers = string.Join("\n", letter.BasicProperties.Headers!.Select(h => $"{h.Key}: {(h.Value is byte[] b ? Encoding.UTF8.GetString(b) : h.Value)}"));
-            Assert.Contains("delete-record is not supported", headers, StringComparison.Ordinal);
+            Assert.Contains("no_such_column", headers, StringComparison.Ordinal);
             outputs.Add(("dead-letter headers", headers));
 
             worker.Terminate();

@@ -6,8 +6,7 @@ namespace Workers.CloudQuery.Serve;
 
 /// <summary>
 /// What one Write stream's own embedded workers did: how many messages have an outcome, and the first dead letter.
-/// Counted rather than matched by id, because the workers are the stream's alone (the in-memory transport gives a
-/// received message its own id).
+/// Counted rather than matched by id, because the workers are the stream's alone.
 /// </summary>
 internal sealed class OutcomeBoard : IDeliveryObserver, IDisposable
 {

@@ -12,7 +12,8 @@ namespace Workers.CloudQuery.Serve;
 
 /// <summary>
 /// One CloudQuery Write stream, published as one sync: migrate_table → migrate-table, insert → insert, delete →
-/// the table's delete-stale with the number of insert batches this stream published for it. The sync's source
+/// the table's delete-stale with the number of insert batches this stream published for it, delete_record →
+/// delete-record (<see cref="DeleteRecordBridge"/>). The sync's source
 /// name and time are the CLI's (its <c>_cq_source_name</c>/<c>_cq_sync_time</c> columns, or the delete's fields),
 /// so migrations wait until the first insert or delete says what they are.
 /// </summary>
@@ -69,9 +70,9 @@ internal sealed class WriteStream(DestinationSpec destination, Guid syncId, IWri
                 {
                     await DeleteRecordBridge.PublishFromWriteAsync(await SessionAsync(() => (UnnamedSource, clock.GetUtcNow().UtcDateTime), cancellationToken), request.DeleteRecord, cancellationToken);
                 }
-                catch (NotSupportedException ex)
+                catch (FormatException ex)
                 {
-                    throw new RpcException(new Status(StatusCode.Unimplemented, $"write failed: {ex.Message}"));
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"write failed: {ex.Message}"));
                 }
 
                 break;

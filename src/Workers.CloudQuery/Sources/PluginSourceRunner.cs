@@ -159,9 +159,9 @@ public sealed partial class PluginSourceRunner(ISyncPublisher publisher, TimePro
                 {
                     await DeleteRecordBridge.PublishFromSourceAsync(session, message.DeleteRecord, cancellationToken);
                 }
-                catch (NotSupportedException ex)
+                catch (FormatException ex)
                 {
-                    throw new PluginException($"{plugin} sent a delete-record: {ex.Message}; the sync stops here, and no stale rows are deleted", ex);
+                    throw new PluginException($"{plugin} sent a delete-record that cannot be one: {ex.Message}; the sync stops here, and no stale rows are deleted", ex);
                 }
 
                 break;

@@ -18,8 +18,9 @@ static class DeleteRecordCodec
     public const string GroupsKey = "cq:delete_record:groups";
     public const string RelationsKey = "cq:delete_record:relations";
     public const string GroupKey = "cq:delete_record:group";
+    public const string AfterKey = "cq:delete_record:after";
 
-    public static byte[] Encode(string table, IReadOnlyList<PredicateGroup> where, IReadOnlyList<TableRelation> relations)
+    public static byte[] Encode(string table, IReadOnlyList<PredicateGroup> where, IReadOnlyList<TableRelation> relations, IReadOnlyDictionary<string, int>? after = null)
     {
         var fields = new List<Field>();
         var values = new List<IArrowArray>();
@@ -48,6 +49,11 @@ static class DeleteRecordCodec
                 ["parent_table"] = r.ParentTable,
             })),
         };
+        if (after is { Count: > 0 })
+        {
+            metadata[AfterKey] = JsonSerializer.Serialize(after.OrderBy(a => a.Key, StringComparer.Ordinal).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal));
+        }
+
         var schema = new Apache.Arrow.Schema(fields, metadata);
         if (fields.Count == 0)
         {
@@ -76,6 +82,7 @@ static class DeleteRecordCodec
 
             var groupings = Groupings(schema.Metadata.GetValueOrDefault(GroupsKey) ?? "");
             var relations = Relations(schema.Metadata.GetValueOrDefault(RelationsKey));
+            var after = After(schema.Metadata.GetValueOrDefault(AfterKey));
             var fields = schema.FieldsList;
             if (fields.Count == 0)
             {
@@ -84,7 +91,7 @@ static class DeleteRecordCodec
                     throw new ContractViolationException("a delete-record without predicates has no record batch and no groups");
                 }
 
-                return new DeleteRecordMessage(sync, table, id, [], relations);
+                return new DeleteRecordMessage(sync, table, id, [], relations, after);
             }
 
             if (batches.Count != 1 || batches[0].Length != 1)
@@ -115,7 +122,7 @@ static class DeleteRecordCodec
 
             // The message owns the columns now; the batch shell is no longer needed.
             batches.Clear();
-            return new DeleteRecordMessage(sync, table, id, [.. groupings.Select((grouping, g) => new PredicateGroup(grouping, predicates[g]))], relations);
+            return new DeleteRecordMessage(sync, table, id, [.. groupings.Select((grouping, g) => new PredicateGroup(grouping, predicates[g]))], relations, after);
         }
         finally
         {
@@ -139,6 +146,40 @@ static class DeleteRecordCodec
             "OR" => GroupingType.Or,
             _ => throw new ContractViolationException($"{GroupsKey}: each group is AND or OR, got '{Truncate(item)}'"),
         })];
+    }
+
+    static Dictionary<string, int>? After(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ContractViolationException($"{AfterKey} must be a JSON object of table names to batch counts");
+            }
+
+            var after = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var entry in document.RootElement.EnumerateObject())
+            {
+                if (entry.Name.Length == 0 || entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var batches) || batches < 0)
+                {
+                    throw new ContractViolationException($"{AfterKey}: '{Truncate(entry.Name)}' needs a non-negative whole number of batches");
+                }
+
+                after[entry.Name] = batches;
+            }
+
+            return after;
+        }
+        catch (JsonException)
+        {
+            throw new ContractViolationException($"{AfterKey} is not valid JSON");
+        }
     }
 
     static List<TableRelation> Relations(string? json)

@@ -8,12 +8,18 @@ namespace Workers.Core.Contract;
 /// No group at all deletes every row. Owns its predicate values: dispose it when done.
 /// </summary>
 /// <param name="DeleteId">The message id it arrived with: what makes applying it twice harmless.</param>
+/// <param name="After">
+/// Per table it reaches (its own and the relations' children), how many insert batches of its sync were published
+/// before it: a destination applies it only once they are, so that it never overtakes a row it should delete.
+/// Null or empty: at once.
+/// </param>
 public sealed record DeleteRecordMessage(
     SyncInfo Sync,
     string Table,
     Guid DeleteId,
     IReadOnlyList<PredicateGroup> WhereClause,
-    IReadOnlyList<TableRelation> Relations)
+    IReadOnlyList<TableRelation> Relations,
+    IReadOnlyDictionary<string, int>? After = null)
     : DestinationMessage(MessageKind.DeleteRecord, Sync, Table), IDisposable
 {
     /// <summary>Deletes every row of <paramref name="table"/> (and the children named in <paramref name="relations"/>).</summary>

@@ -106,19 +106,20 @@ public static class WireCodec
     /// A v1.1 <c>delete-record</c> (docs/wire-format.md §5.1). Its message id is the idempotency key: redelivered
     /// or replayed, it keeps it.
     /// </summary>
-    public static WireMessage EncodeDeleteRecord(SyncInfo sync, string table, IReadOnlyList<PredicateGroup> whereClause, IReadOnlyList<TableRelation> relations)
+    /// <param name="after">Per table, the sync's insert batches it must not overtake (docs/wire-format.md §5.2); null: none.</param>
+    public static WireMessage EncodeDeleteRecord(SyncInfo sync, string table, IReadOnlyList<PredicateGroup> whereClause, IReadOnlyList<TableRelation> relations, IReadOnlyDictionary<string, int>? after = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(table);
         ArgumentNullException.ThrowIfNull(whereClause);
         ArgumentNullException.ThrowIfNull(relations);
-        return new WireMessage(Guid.NewGuid(), Common(MessageKind.DeleteRecord, sync, table), DeleteRecordCodec.Encode(table, whereClause, relations));
+        return new WireMessage(Guid.NewGuid(), Common(MessageKind.DeleteRecord, sync, table), DeleteRecordCodec.Encode(table, whereClause, relations, after));
     }
 
     /// <summary>The wire form of a decoded (or hand-built) delete-record, keeping its id.</summary>
     public static WireMessage EncodeDeleteRecord(DeleteRecordMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return EncodeDeleteRecord(message.Sync, message.Table, message.WhereClause, message.Relations) with { MessageId = message.DeleteId };
+        return EncodeDeleteRecord(message.Sync, message.Table, message.WhereClause, message.Relations, message.After) with { MessageId = message.DeleteId };
     }
 
     public static DestinationMessage Decode(WireMessage message)

@@ -56,8 +56,26 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
                         $"waiting: {result.AppliedBatches} of {result.ExpectedBatches} batches applied", Waiting: true);
             }
 
-            case DeleteRecordMessage:
-                throw RefuseDeleteRecord();
+            case DeleteRecordMessage deleteRecord:
+            {
+                DeleteRecordResult result;
+                try
+                {
+                    result = await WorkersActivities.InSpanAsync("delete-record", message.Table, () => destination.DeleteRecordAsync(deleteRecord, cancellationToken));
+                }
+                catch (NotSupportedByDestinationException refused)
+                {
+                    throw RefuseDeleteRecord(refused);
+                }
+
+                if (result.WaitingFor is { } missing)
+                {
+                    return new ApplyResult(message.Kind, message.Table, 0, $"waiting: {missing}", Waiting: true);
+                }
+
+                return new ApplyResult(message.Kind, message.Table, result.Deleted,
+                    result.Duplicate ? $"delete-record {deleteRecord.DeleteId} already applied: nothing deleted" : $"deleted {result.Deleted} rows");
+            }
 
             default:
                 throw new ArgumentException($"unknown message type {message.GetType().Name}", nameof(message));
@@ -81,11 +99,11 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
     }
 
     /// <summary>
-    /// The one place that answers delete-record (wire contract v1.1) today: every destination refuses it as poison
-    /// with this reason, until destinations declare the capability and the SQL layer applies it (issue 17).
+    /// The reason a destination that does not claim delete-record (wire contract v1.1) gives: poison, so the
+    /// message waits in the error queue and can be replayed to a destination that applies it.
     /// </summary>
-    NotSupportedByDestinationException RefuseDeleteRecord() =>
-        new($"delete-record is not supported by destination {spec.Name} ({spec.Path})");
+    NotSupportedByDestinationException RefuseDeleteRecord(Exception inner) =>
+        new($"delete-record is not supported by destination {spec.Name} ({spec.Path})", inner);
 
     /// <summary>
     /// Applies several insert messages of one table together (<see cref="IDestination.WriteGroupAsync"/>): each

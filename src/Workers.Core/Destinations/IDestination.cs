@@ -48,6 +48,16 @@ public interface IDestination : IAsyncDisposable
     Task<DeleteStaleResult> DeleteStaleAsync(DeleteStaleMessage message, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Applies a delete-record (wire contract v1.1) at most once per <see cref="DeleteRecordMessage.DeleteId"/>:
+    /// deletes the rows of the table matching its where clause and, through its relations, the child rows whose
+    /// <c>_cq_parent_id</c> is a deleted <c>_cq_id</c>, all or nothing. Only destinations whose capabilities claim
+    /// <see cref="DestinationCapabilities.DeleteRecord"/> implement it; the default refuses, and
+    /// <see cref="DestinationWriter"/> turns the refusal into a reason naming the destination.
+    /// </summary>
+    Task<DeleteRecordResult> DeleteRecordAsync(DeleteRecordMessage message, CancellationToken cancellationToken) =>
+        Task.FromException<DeleteRecordResult>(new NotSupportedByDestinationException("delete-record is not supported"));
+
+    /// <summary>
     /// Reads a whole table back, one array per row in the column order of <paramref name="table"/>, each value in
     /// the storage form of <see cref="ArrowValues"/> for its column's type (tests and tools compare them).
     /// </summary>

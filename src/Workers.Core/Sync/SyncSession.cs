@@ -103,15 +103,22 @@ public sealed class SyncSession
     /// Publishes a v1.1 delete-record: rows of <paramref name="table"/> matching every group of
     /// <paramref name="whereClause"/> (none: every row), cascading through <paramref name="relations"/>. The
     /// predicates' values stay the caller's. It does not count as a table of this sync (no delete-stale follows).
+    /// It carries how many insert batches this session published so far for each table it reaches, so that workers
+    /// apply it only after those: a source deletes what it wrote before, whatever order the workers take them in.
     /// </summary>
     public async Task DeleteRecordAsync(string table, IReadOnlyList<PredicateGroup> whereClause, IReadOnlyList<TableRelation> relations, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(relations);
         if (_completed)
         {
             throw new InvalidOperationException("the sync is already complete");
         }
 
-        await PublishAsync(WireCodec.EncodeDeleteRecord(Sync, table, whereClause, relations), cancellationToken);
+        var after = relations.Select(r => r.Table).Prepend(table)
+            .Where(t => _tables.TryGetValue(t, out var published) && published.Batches > 0)
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(t => t, t => _tables[t].Batches, StringComparer.Ordinal);
+        await PublishAsync(WireCodec.EncodeDeleteRecord(Sync, table, whereClause, relations, after), cancellationToken);
     }
 
     /// <summary>One delete-stale per table this sync migrated or wrote; only overwrite-delete-stale destinations act on it.</summary>

@@ -44,7 +44,12 @@ public sealed class EmbeddedFleet : ISyncPublisher, IAsyncDisposable
     public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
     {
         var endpoint = await _bus.GetSendEndpoint(new Uri($"queue:workers.{destination}"));
-        await endpoint.Send(message, send => send.Serializer = ArrowMessageSerializer.Instance, cancellationToken);
+        // The message id travels as on RabbitMQ: it is a delete-record's idempotency key.
+        await endpoint.Send(message, send =>
+        {
+            send.Serializer = ArrowMessageSerializer.Instance;
+            send.MessageId = message.MessageId;
+        }, cancellationToken);
     }
 
     public async ValueTask DisposeAsync() => await _bus.StopAsync();

@@ -1,7 +1,7 @@
 // Plays the CloudQuery CLI's `cloudquery sync` between a source plugin and a destination plugin, on CloudQuery's
 // own generated protocol client (@cloudquery/plugin-pb-javascript): discovery, Init of both with the sync's
 // invocation id, the source's Sync stream forwarded into one destination Write stream with the CLI's transformer
-// step (adds _cq_source_name and _cq_sync_time; append mode strips primary keys), one delete-stale per migrated
+// step (adds _cq_source_name and _cq_sync_time; append mode strips primary keys; delete-records pass as they are), one delete-stale per migrated
 // table in overwrite-delete-stale mode, then Close. The transformer is the only part written here.
 //
 //   node cli-sync.mjs '{"source": "127.0.0.1:P", "source_name": "s", "source_spec": {...},
@@ -86,6 +86,9 @@ for await (const message of sync) {
     await send(new v3.Write.Request({ migrate_table: new v3.Write.MessageMigrateTable({ table: transformSchema(message.migrate_table.table), migrate_force: options.migrate_force ?? false }) }));
   } else if (message.has_insert) {
     await send(new v3.Write.Request({ insert: new v3.Write.MessageInsert({ record: transformRecord(message.insert.record) }) }));
+  } else if (message.has_delete_record) {
+    const { table_name, where_clause, table_relations } = message.delete_record;
+    await send(new v3.Write.Request({ delete_record: new v3.Write.MessageDeleteRecord({ table_name, where_clause, table_relations }) }));
   }
 }
 

@@ -6,8 +6,9 @@
 //
 // Spec (JSON from Init): prefix (table names), rows (parent rows, ids 0..rows-1), children (per parent),
 // error (a table error to report on the stream), crash_at (exit the process while resolving the children of that
-// parent id), hang_at (stop sending there, but stay alive).
-import { Bool, Float32, Float64, Int64, List, Field, TimeUnit, Timestamp, Uint64, Utf8 } from '@apache-arrow/esnext-esm';
+// parent id), hang_at (stop sending there, but stay alive), delete_id (after the rows, a delete-record of the parent
+// with that id, cascading to its parts, as a source that deletes by key sends it).
+import { Bool, Float32, Float64, Int64, List, Field, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, TimeUnit, Timestamp, Uint64, Utf8, vectorFromArray } from '@apache-arrow/esnext-esm';
 import { pluginV3 } from '@cloudquery/plugin-pb-javascript';
 import { newPlugin } from '@cloudquery/plugin-sdk-javascript/plugin/plugin';
 import { createServeCommand } from '@cloudquery/plugin-sdk-javascript/plugin/serve';
@@ -96,6 +97,25 @@ const tables = (spec) => {
   return [addCQIDsColumns(parent)];
 };
 
+// The protocol's delete-record: where id = delete_id (its value a one-row record, as CloudQuery's SDKs encode a
+// predicate), and the parts whose _cq_parent_id is the deleted item's _cq_id.
+const deleteRecord = (spec) => {
+  const v3 = pluginV3.cloudquery.plugin.v3;
+  const schema = new Schema([new Field('id', new Int64(), true)]);
+  const ids = vectorFromArray([BigInt(spec.delete_id)], new Int64());
+  const record = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children: [ids.data[0]] }));
+  return new v3.Sync.Response({
+    delete_record: new v3.Sync.MessageDeleteRecord({
+      table_name: `${spec.prefix}_items`,
+      where_clause: [new v3.PredicatesGroup({
+        grouping_type: v3.PredicatesGroup.GroupingType.AND,
+        predicates: [new v3.Predicate({ operator: v3.Predicate.Operator.EQ, column: 'id', record: tableToIPC(new Table(schema, [record]), 'stream') })],
+      })],
+      table_relations: [new v3.TableRelation({ table_name: `${spec.prefix}_parts`, parent_table: `${spec.prefix}_items` })],
+    }),
+  });
+};
+
 const newClient = async (logger, specText, { noConnection }) => {
   const spec = { prefix: 'cqtest', rows: 3, children: 2, ...(noConnection ? {} : JSON.parse(specText)) };
   const all = tables(spec);
@@ -108,10 +128,16 @@ const newClient = async (logger, specText, { noConnection }) => {
           error: new pluginV3.cloudquery.plugin.v3.Sync.MessageError({ table_name: `${spec.prefix}_items`, error: spec.error }),
         }));
       }
+      // The SDK's sync ends the stream after the last row: the delete-record goes just before that end.
+      const deleting = !Number.isInteger(spec.delete_id) ? stream : new Proxy(stream, {
+        get: (target, property) => property === 'end'
+          ? (...args) => { target.write(deleteRecord(spec)); return target.end(...args); }
+          : (typeof target[property] === 'function' ? target[property].bind(target) : target[property]),
+      });
       await sync({
         logger: plugin.getLogger(),
         client: { id: () => 'workers-test' },
-        stream,
+        stream: deleting,
         tables: filterTables(all, include, skipTables, skipDependentTables),
         deterministicCQId,
         concurrency: 1,

@@ -54,6 +54,9 @@ public static class ConformanceTargets
     /// <summary>Applies delete-stale.</summary>
     public static TheoryData<string> DeletingStale => Where(c => c.DeleteStale);
 
+    /// <summary>Applies delete-record, with its cascade.</summary>
+    public static TheoryData<string> DeletingRecords => Where(c => c.DeleteRecord);
+
     /// <summary>Has tables it migrates (and can drop and recreate).</summary>
     public static TheoryData<string> Migrating => Where(c => c.Supports(MigrateMode.Forced));
 

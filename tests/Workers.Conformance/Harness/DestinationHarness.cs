@@ -35,6 +35,9 @@ public sealed class DestinationHarness(IDestination destination, WriteMode write
     public Task<ApplyResult> DeleteStaleAsync(string table, SyncInfo sync, int batches) =>
         ApplyAsync(WireCodec.EncodeDeleteStale(sync, table, batches));
 
+    public Task<ApplyResult> DeleteRecordAsync(string table, SyncInfo sync, IReadOnlyList<PredicateGroup> where, params TableRelation[] relations) =>
+        ApplyAsync(WireCodec.EncodeDeleteRecord(sync, table, where, relations));
+
     public async Task<ApplyResult> ApplyAsync(WireMessage wire)
     {
         var message = WireCodec.Decode(wire);

@@ -33,6 +33,19 @@ public sealed class DeleteRecordTests
     }
 
     [Fact]
+    public void Encode_ThenDecode_KeepsTheBatchesItMustNotOvertake()
+    {
+        var wire = WireCodec.EncodeDeleteRecord(Sync, "accounts", [], [new TableRelation("keys", "accounts")], new Dictionary<string, int> { ["keys"] = 1, ["accounts"] = 3 });
+
+        using var decoded = RoundTrip(wire);
+        var (schema, _) = ArrowIpc.Read(wire.Body);
+
+        Assert.Equal(new Dictionary<string, int> { ["accounts"] = 3, ["keys"] = 1 }, decoded.After);
+        Assert.Equal("{\"accounts\":3,\"keys\":1}", schema.Metadata["cq:delete_record:after"]);
+        Assert.Null(RoundTrip(WireCodec.EncodeDeleteRecord(Sync, "accounts", [], [])).After);
+    }
+
+    [Fact]
     public void Body_IsAPlainArrowStream_AnyArrowLibraryCanRead()
     {
         var wire = WireCodec.EncodeDeleteRecord(Sync, "accounts", [PredicateGroup.And(Predicate.Equal("id", 7L))], [new TableRelation("child", "accounts")]);
@@ -98,6 +111,8 @@ public sealed class DeleteRecordTests
         { "relation without parent", s => WithMetadata(s, "cq:delete_record:relations", "[{\"table_name\":\"c\"}]"), "relation 0 needs string table_name and parent_table" },
         { "group out of range", s => WithMetadata(s, "cq:delete_record:groups", ""), "must name one of the 0 groups" },
         { "empty group", s => WithMetadata(s, "cq:delete_record:groups", "AND,OR"), "group 1 has no predicate" },
+        { "after not an object", s => WithMetadata(s, "cq:delete_record:after", "[2]"), "cq:delete_record:after must be a JSON object" },
+        { "after negative", s => WithMetadata(s, "cq:delete_record:after", "{\"accounts\": -1}"), "'accounts' needs a non-negative whole number of batches" },
     };
 
     [Theory]

@@ -1,6 +1,7 @@
 using Workers.Cli.Commands;
 using Workers.Cli.Destinations;
 using Workers.Core.Config;
+using Workers.Core.Contract;
 using Workers.Core.Destinations;
 using Workers.Destinations.DuckDb;
 using Workers.Destinations.Files;
@@ -53,17 +54,35 @@ public sealed class DestinationCapabilitiesTests
     }
 
     [Fact]
-    public void EveryBuiltIn_DeclaresDeleteRecordUnsupported_AndTheSqlOnesEveryMode()
+    public void TheSqlDestinations_ClaimDeleteRecord_AndEveryMode_TheOthersDoNot()
     {
-        Assert.All(DestinationCatalog.All, f => Assert.False(f.Capabilities.DeleteRecord));
-        foreach (var sql in new IDestinationFactory[] { new PostgreSqlDestinationFactory(), new SqliteDestinationFactory(), new DuckDbDestinationFactory() })
+        string[] sql = ["postgresql", "mysql", "sqlite", "duckdb"];
+        Assert.Equal(sql.Order(), DestinationCatalog.All.Where(f => f.Capabilities.DeleteRecord).Select(f => f.Path).Order());
+        Assert.Contains(DestinationCatalog.All, f => f.Path == "file" && !f.Capabilities.DeleteRecord);
+        Assert.Contains(DestinationCatalog.All, f => f.Path == "kafka" && !f.Capabilities.DeleteRecord);
+        foreach (var factory in new IDestinationFactory[] { new PostgreSqlDestinationFactory(), new SqliteDestinationFactory(), new DuckDbDestinationFactory() })
         {
-            Assert.Equal([WriteMode.OverwriteDeleteStale, WriteMode.Overwrite, WriteMode.Append], sql.Capabilities.WriteModes);
-            Assert.True(sql.Capabilities.DeleteStale);
-            Assert.Equal(RedeliveryGuard.LedgerInTransaction, sql.Capabilities.Redelivery);
+            var sqlFactory = factory;
+            Assert.Equal([WriteMode.OverwriteDeleteStale, WriteMode.Overwrite, WriteMode.Append], sqlFactory.Capabilities.WriteModes);
+            Assert.True(sqlFactory.Capabilities.DeleteStale);
+            Assert.Equal(RedeliveryGuard.LedgerInTransaction, sqlFactory.Capabilities.Redelivery);
         }
 
         Assert.Equal(RedeliveryGuard.BatchNamedObjects, new AzureBlobDestinationFactory().Capabilities.Redelivery);
+    }
+
+    [Fact]
+    public async Task DeleteRecord_ToADestinationThatDoesNotClaimIt_IsRefusedNamingTheDestination()
+    {
+        var writer = DestinationCatalog.CreateWriter(Load(""));
+        await using var destination = writer.Destination;
+        using var message = new DeleteRecordMessage(SyncInfo.Start("src", TimeProvider.System), "accounts", Guid.NewGuid(),
+            [PredicateGroup.And(Predicate.Equal("id", 1L))], []);
+
+        var refused = await Assert.ThrowsAsync<NotSupportedByDestinationException>(() => writer.ApplyAsync(message, CancellationToken.None));
+
+        Assert.False(DestinationCatalog.All.Single(f => f.Path == "file").Capabilities.DeleteRecord);
+        Assert.Equal("delete-record is not supported by destination out (file)", refused.Message);
     }
 
     [Fact]

@@ -49,6 +49,24 @@ public sealed class SyncSessionTests
     }
 
     [Fact]
+    public async Task Session_DeleteRecord_CarriesTheBatchesPublishedBeforeIt_ForEachTableItReaches()
+    {
+        var publisher = new RecordingPublisher();
+        var accounts = TestData.AllTypesSchema("accounts");
+        var keys = TestData.AllTypesSchema("keys");
+        var session = SyncSession.Begin(publisher, "my-source", ["a"]);
+        await session.WriteAsync(TestData.Generate(accounts, 1, new TestDataOptions(1)));
+        await session.WriteAsync(TestData.Generate(accounts, 1, new TestDataOptions(1, FirstId: 1)));
+        await session.WriteAsync(TestData.Generate(keys, 1, new TestDataOptions(1)));
+        await session.WriteAsync(TestData.Generate(TestData.AllTypesSchema("unrelated"), 1, new TestDataOptions(1)));
+
+        await session.DeleteRecordAsync("accounts", [], [new TableRelation("keys", "accounts"), new TableRelation("grants", "keys")]);
+
+        using var decoded = Assert.IsType<DeleteRecordMessage>(WireCodec.Decode(publisher.Sent[^1].Message));
+        Assert.Equal(new Dictionary<string, int> { ["accounts"] = 2, ["keys"] = 1 }, decoded.After);
+    }
+
+    [Fact]
     public async Task Session_AfterComplete_RefusesMoreWork()
     {
         var session = SyncSession.Begin(new RecordingPublisher(), "s", ["a"]);
