@@ -13,12 +13,15 @@ namespace Workers.Destinations.PostgreSql;
 /// <summary>
 /// PostgreSQL's part of the SQL layer: 63-byte identifiers, an advisory lock per table, pg_catalog, constraints
 /// altered in place (never a rebuild), CloudQuery's performance index, one round trip to claim a batch, and the
-/// binary COPY load of <see cref="PostgreSqlLoad"/>.
+/// binary COPY load of <see cref="PostgreSqlLoad"/> with its session staging tables.
 /// </summary>
 sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
 {
-    readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(spec.ConnectionString);
+    // No reset (DISCARD ALL) when a connection goes back to the pool: it would drop the session's staging tables,
+    // and the writer leaves no other session state behind (its locks and savepoints end with the transaction).
+    readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(spec.ConnectionString) { NoResetOnClose = true });
     readonly ConflictingTables _conflicting = new();
+    readonly StagingTables _staging = new();
 
     public override string Name => "postgresql";
 
@@ -116,7 +119,7 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
     }
 
     public override Task<long> LoadAsync(SqlLoad load, CancellationToken cancellationToken) =>
-        PostgreSqlLoad.LoadAsync(this, _conflicting, load, cancellationToken);
+        PostgreSqlLoad.LoadAsync(this, _conflicting, _staging, load, cancellationToken);
 
     public override string InsertionOrder => "ctid";
 
@@ -133,6 +136,8 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
     // or 22021 when a non-text value lands in a column changed to text behind the workers' back).
     public override bool IsSchemaMismatch(Exception exception) =>
         exception is PostgresException { SqlState: "42703" or "42P01" or "42804" or "22P03" or "22021" };
+
+    public override bool RetriesGroup(Exception exception) => PostgreSqlLoad.RetriesGroup(exception);
 
     public override Task TestConnectionAsync(CancellationToken cancellationToken) => PostgreSqlConnectionTester.TestAsync(_dataSource, cancellationToken);
 

@@ -252,6 +252,13 @@ public abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public abstract bool IsSchemaMismatch(Exception exception);
 
+    /// <summary>
+    /// True when the load failed in a way the dialect has already learned from, so that the whole group, its
+    /// transaction rolled back, is written once more (PostgreSQL: a direct COPY that met a key takes the merge
+    /// the second time, which saves a savepoint round trip on every message that does not).
+    /// </summary>
+    public virtual bool RetriesGroup(Exception exception) => false;
+
     public abstract Task TestConnectionAsync(CancellationToken cancellationToken);
 
     public virtual ValueTask DisposeAsync()

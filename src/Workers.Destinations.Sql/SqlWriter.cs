@@ -11,7 +11,8 @@ namespace Workers.Destinations.Sql;
 /// Writes a group of insert messages of one table in one transaction: for each, claim its batch id (skip it alone
 /// when already applied), check its columns against the live table (cached, see <see cref="CatalogCache"/>),
 /// and hand the rows to the dialect's bulk load. An error saying the table is not what the cache says forgets
-/// the table and retries the whole group once, with the catalog read afresh.
+/// the table and retries the whole group once, with the catalog read afresh; so does a failure the dialect has
+/// learned from (<see cref="SqlDialect.RetriesGroup"/>).
 /// </summary>
 sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCache cache, SqlDestinationOptions options)
 {
@@ -29,6 +30,10 @@ sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCa
         catch (Exception ex) when (dialect.IsSchemaMismatch(ex))
         {
             cache.Forget(name);
+            return await WriteOnceAsync(name, mode, inserts, cancellationToken);
+        }
+        catch (Exception ex) when (dialect.RetriesGroup(ex))
+        {
             return await WriteOnceAsync(name, mode, inserts, cancellationToken);
         }
     }
