@@ -50,13 +50,51 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
     public override async Task<SqlClaimResult> ClaimAsync(SqlClaim claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        await using var command = SqlCommands.Create(claim.Connection, claim.Transaction,
-            $"WITH claim AS ({claim.Sql} RETURNING 1) SELECT (SELECT count(*) FROM claim), ({claim.MigratedBySql})");
+        await using var command = SqlCommands.Create(claim.Connection, claim.Transaction, ClaimSql(claim));
         claim.Bind(command);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new SqlClaimResult(reader.GetInt64(0) > 0, reader.IsDBNull(1) ? null : reader.GetValue(1));
     }
+
+    /// <summary>A group's claims in one round trip: one statement per message in one batch, read back in order.</summary>
+    public override async Task<IReadOnlyList<SqlClaimResult>> ClaimAllAsync(IReadOnlyList<SqlClaim> claims, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        if (claims.Count <= 1)
+        {
+            return claims.Count == 0 ? [] : [await ClaimAsync(claims[0], cancellationToken)];
+        }
+
+        var first = claims[0];
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)first.Connection, (NpgsqlTransaction)first.Transaction);
+        foreach (var claim in claims)
+        {
+            // The claim binds a command; its parameters are copied into the batch's command of the same text.
+            await using var bound = SqlCommands.Create(claim.Connection, claim.Transaction, ClaimSql(claim));
+            claim.Bind(bound);
+            var command = new NpgsqlBatchCommand(bound.CommandText);
+            foreach (NpgsqlParameter parameter in bound.Parameters)
+            {
+                command.Parameters.Add(parameter.Clone());
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        var results = new List<SqlClaimResult>(claims.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            await reader.ReadAsync(cancellationToken);
+            results.Add(new SqlClaimResult(reader.GetInt64(0) > 0, reader.IsDBNull(1) ? null : reader.GetValue(1)));
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+
+        return results;
+    }
+
+    static string ClaimSql(SqlClaim claim) => $"WITH claim AS ({claim.Sql} RETURNING 1) SELECT (SELECT count(*) FROM claim), ({claim.MigratedBySql})";
 
     public override string DeclaredType(ColumnSchema column) => PostgreSqlTypeMap.DeclaredType(column);
 

@@ -153,6 +153,22 @@ public abstract class SqlDialect : IAsyncDisposable
         return new SqlClaimResult(true, await read.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? value : null);
     }
 
+    /// <summary>
+    /// The claims of a group's messages, in order and in one transaction. One after another by default; a server
+    /// dialect sends them in one round trip.
+    /// </summary>
+    public virtual async Task<IReadOnlyList<SqlClaimResult>> ClaimAllAsync(IReadOnlyList<SqlClaim> claims, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        var results = new List<SqlClaimResult>(claims.Count);
+        foreach (var claim in claims)
+        {
+            results.Add(await ClaimAsync(claim, cancellationToken));
+        }
+
+        return results;
+    }
+
     // ---- types and catalog
 
     /// <summary>The column's type, spelled as the catalog prints it.</summary>

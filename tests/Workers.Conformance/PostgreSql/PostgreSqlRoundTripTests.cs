@@ -68,6 +68,25 @@ public sealed class PostgreSqlRoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WriteGroup_OfThreeMessages_ClaimsThemAllInOneRoundTrip()
+    {
+        var harness = Harness(WriteMode.Append);
+        var schema = Table("group_trips");
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+        await harness.InsertAsync(Rows(schema, 0, "warm"), sync);
+        var wires = new[] { 100, 200, 300 }.Select(first => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Rows(schema, first, "grouped"))).ToList();
+
+        Proxy.Reset();
+        var results = await harness.ApplyGroupAsync(wires);
+
+        Assert.All(results, r => Assert.Equal(50, r.Rows));
+        // One batch of three claims, a COPY per message (start, rows and end), one COMMIT.
+        Assert.Equal(1 + (3 * 2) + 1, Proxy.RoundTrips);
+        Assert.Equal(200, (await harness.ReadAsync(schema)).Count);
+    }
+
+    [Fact]
     public async Task Overwrite_RowsThatAreThere_MergeThroughTheSessionStagingTableInFiveRoundTrips()
     {
         var harness = Harness(WriteMode.Overwrite);
