@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.NetworkInformation;
 using System.Text;
 using System.Text.Unicode;
@@ -15,8 +16,9 @@ namespace Workers.Destinations.PostgreSql;
 /// with a native PostgreSQL form reads its typed Arrow array and goes through Npgsql's generic
 /// <c>WriteAsync&lt;T&gt;</c>, so a cell is neither boxed nor looked up again: text, jsonb and bytea straight from the
 /// Arrow buffer's bytes (no string, no copy), numeric, inet and macaddr as their Npgsql values, lists of those as
-/// typed arrays. What PostgreSQL holds as JSON text (struct, map, duration, interval, lists of those) takes the
-/// general path of <see cref="PostgreSqlTypeMap.ToDb"/>; both produce the same value for a cell.
+/// typed arrays. What PostgreSQL holds as JSON text (struct, map, duration, interval, lists of those) is written
+/// by <see cref="ArrowJson"/> as UTF-8 straight into the COPY (its values still boxed per cell); anything else
+/// takes the general path of <see cref="PostgreSqlTypeMap.ToDb"/>. Every way produces the same value for a cell.
 /// </summary>
 static class PostgreSqlCopyColumn
 {
@@ -138,6 +140,24 @@ static class PostgreSqlCopyColumn
     static Func<NpgsqlBinaryImporter, int, CancellationToken, Task> General(Field field, IArrowArray array)
     {
         var type = PostgreSqlTypeMap.DbType(field);
+        if (PostgreSqlTypeMap.IsJsonText(field))
+        {
+            // JSON text goes as the UTF-8 the JSON writer produces, into one buffer per column reused cell after cell
+            // (each write is awaited before the next cell of the column), never as a string.
+            var json = new ArrayBufferWriter<byte>();
+            return (importer, row, cancellationToken) =>
+            {
+                if (ArrowValues.Get(array, row) is not { } value)
+                {
+                    return importer.WriteNullAsync(cancellationToken);
+                }
+
+                json.ResetWrittenCount();
+                ArrowJson.Write(json, field, value);
+                return importer.WriteAsync(json.WrittenMemory, NpgsqlDbType.Text, cancellationToken);
+            };
+        }
+
         return (importer, row, cancellationToken) => PostgreSqlTypeMap.ToDb(field, ArrowValues.Get(array, row)) is var value && value is DBNull
             ? importer.WriteNullAsync(cancellationToken)
             : importer.WriteAsync(value, type, cancellationToken);
