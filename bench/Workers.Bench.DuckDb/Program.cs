@@ -12,15 +12,17 @@ using Workers.Destinations.DuckDb;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Embedded;
 using YamlDotNet.RepresentationModel;
+using static Workers.Bench.BenchProcess;
 
-// Embedded sync of test_some_table into DuckDB (as `workers sync` with no broker), against the same generated
-// Arrow batches loaded by DuckDB's own appender with typed getters. Each run is its own process, so that its peak RSS is its own.
+// Embedded sync of test_some_table into DuckDB (as `workers sync` with no broker), against the honest baseline: the
+// same Arrow batches, generated before the clock starts, loaded by DuckDB's own appender with typed getters into a
+// table with the same keys. Each run is its own process, so that its peak RSS is its own.
 //   dotnet bench/Workers.Bench.DuckDb/bin/Release/net10.0/Workers.Bench.DuckDb.dll [rows] [repeats]
 if (args is ["--run", var runMode, var rowsText])
 {
     var rows = int.Parse(rowsText, CultureInfo.InvariantCulture);
     var seconds = runMode == "e2e" ? await EndToEnd(rows) : await Bare(rows);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds} {PeakRssMiB()}"));
+    Report(seconds, PeakRssMiB());
     return 0;
 }
 
@@ -31,34 +33,17 @@ for (var i = 0; i < repeats; i++)
 {
     foreach (var mode in new[] { "bare", "e2e" })
     {
-        // Under `dotnet Workers.Bench.DuckDb.dll` the process is dotnet itself: hand it the assembly again.
-        string[] runArgs = ["--run", mode, count.ToString(CultureInfo.InvariantCulture)];
-        var viaHost = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet";
-        var start = new ProcessStartInfo(Environment.ProcessPath!, viaHost ? [typeof(Counter).Assembly.Location, .. runArgs] : runArgs) { RedirectStandardOutput = true };
-        using var child = Process.Start(start)!;
-        var line = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
-        await child.WaitForExitAsync();
-        if (child.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"run {i + 1} {mode} failed with exit code {child.ExitCode}");
-        }
-
-        results[mode].Add((double.Parse(line[0], CultureInfo.InvariantCulture), double.Parse(line[1], CultureInfo.InvariantCulture)));
-        Console.Error.WriteLine($"run {i + 1} {mode}: {line[0]} s, peak RSS {line[1]} MiB");
+        var figures = await RunChildAsync("--run", mode, count.ToString(CultureInfo.InvariantCulture));
+        results[mode].Add((figures[0], figures[1]));
+        Console.Error.WriteLine(Invariant($"run {i + 1} {mode}: {figures[0]:F2} s, peak RSS {figures[1]:F0} MiB"));
     }
-}
-
-double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
 var e2e = Median(results["e2e"].Select(r => r.Seconds));
 var bare = Median(results["bare"].Select(r => r.Seconds));
 Console.WriteLine($"| path | rows | median s | rows/s | peak RSS MiB (median) |");
 Console.WriteLine($"|---|---|---|---|---|");
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| bare DuckDB appender, one per 10,000-row batch | {count:N0} | {bare:F2} | {count / bare:N0} | {Median(results["bare"].Select(r => r.Rss)):F0} |"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| bare DuckDB appender, one per 10,000-row batch (pre-generated) | {count:N0} | {bare:F2} | {count / bare:N0} | {Median(results["bare"].Select(r => r.Rss)):F0} |"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| workers sync (embedded, duckdb, overwrite-delete-stale) | {count:N0} | {e2e:F2} | {count / e2e:N0} | {Median(results["e2e"].Select(r => r.Rss)):F0} |"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end to end / bare: {bare / e2e:F2}× ({repeats} runs each, medians)"));
 return 0;
@@ -94,7 +79,13 @@ static async Task<double> Bare(int rows)
     var directory = Directory.CreateTempSubdirectory("workers-bench-duckdb-").FullName;
     var file = Path.Combine(directory, "bare.duckdb");
     var syncTime = DateTime.UtcNow;
-    var stopwatch = Stopwatch.StartNew();
+    var batches = new List<RecordBatch>();
+    await foreach (var generated in new TestSource(new TestSourceSpec { NumRows = rows, NumSubRows = 0 }).ReadAsync([TestSource.SomeTable], CancellationToken.None))
+    {
+        batches.Add(generated);
+    }
+
+    Stopwatch stopwatch;
     await using (var connection = new DuckDBConnection($"Data Source={file}"))
     {
         await connection.OpenAsync();
@@ -107,7 +98,8 @@ static async Task<double> Bare(int rows)
             await create.ExecuteNonQueryAsync();
         }
 
-        await foreach (var batch in new TestSource(new TestSourceSpec { NumRows = rows, NumSubRows = 0 }).ReadAsync([TestSource.SomeTable], CancellationToken.None))
+        stopwatch = Stopwatch.StartNew();
+        foreach (var batch in batches)
         {
             using (batch)
             using (var appender = connection.CreateAppender("t"))
@@ -151,9 +143,6 @@ static async Task<long> CountAsync(string file, string table)
     return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
 }
 
-static double PeakRssMiB() =>
-    File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).First();
 
 sealed class Counter : IDeliveryObserver
 {

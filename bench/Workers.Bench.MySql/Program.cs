@@ -4,8 +4,9 @@ using System.Globalization;
 using Apache.Arrow;
 using Apache.Arrow.Arrays;
 using MySqlConnector;
-using RabbitMQ.Client;
+using Workers.Bench;
 using Workers.Core.Sources.Test;
+using static Workers.Bench.BenchProcess;
 
 // test_some_table into MariaDB (issue 14): `workers sync` → RabbitMQ → one `workers run` (mysql, overwrite), against
 // the honest baseline: the same rows, generated before the clock starts, loaded by a bare MySqlBulkCopy of one
@@ -22,17 +23,13 @@ var broker = Environment.GetEnvironmentVariable("WORKERS_TEST_RABBITMQ_URL")
 if (args is ["--bare", var bareRows])
 {
     var seconds = await Bare(server, int.Parse(bareRows, CultureInfo.InvariantCulture));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds} {PeakRssMiB(Environment.ProcessId)}"));
+    Report(seconds, PeakRssMiB());
     return 0;
 }
 
 var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
 var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-var workersDll = Path.Combine(RepoRoot(), "src/Workers.Cli/bin/Release/net10.0/workers.dll");
-if (!File.Exists(workersDll))
-{
-    throw new FileNotFoundException($"{workersDll} not found: dotnet build -c Release src/Workers.Cli");
-}
+var workersDll = WorkersDll();
 
 var results = new Dictionary<string, List<(double Seconds, double Rss, double Cpu)>> { ["bare"] = [], ["e2e"] = [] };
 for (var i = 0; i < repeats; i++)
@@ -53,25 +50,6 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| bare MySqlBulk
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| workers sync → RabbitMQ → workers run (mysql, overwrite) | {count:N0} | {e2e:F2} | {count / e2e:N0} | {Median(results["e2e"].Select(r => r.Rss)):F0} (worker) |"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end to end / bare: {bare / e2e:F2}× ({repeats} runs each, medians); worker CPU {Median(results["e2e"].Select(r => r.Cpu)):F1} s (median)"));
 return 0;
-
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-static string RepoRoot()
-{
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-    {
-        if (File.Exists(Path.Combine(directory.FullName, "Workers.sln")))
-        {
-            return directory.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}
 
 static string Database(string server, string name) => new MySqlConnectionStringBuilder(server) { Database = name, AllowLoadLocalInfile = true }.ConnectionString;
 
@@ -101,22 +79,9 @@ static async Task<long> Count(string connectionString, string table)
 // The bare path runs in its own process, so that its peak RSS is its own.
 static async Task<(double Seconds, double Rss, double Cpu)> BareChild(int rows)
 {
-    string[] runArgs = ["--bare", rows.ToString(CultureInfo.InvariantCulture)];
-    var viaHost = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet";
-    var start = new ProcessStartInfo(Environment.ProcessPath!, viaHost ? [System.Reflection.Assembly.GetEntryAssembly()!.Location, .. runArgs] : runArgs)
-    {
-        RedirectStandardOutput = true,
-    };
-    using var child = Process.Start(start)!;
-    var line = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
-    await child.WaitForExitAsync();
-    if (child.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"bare run exited with {child.ExitCode}");
-    }
-
-    // The CPU column is the worker's: an exited child's processor time cannot be read here.
-    return (double.Parse(line[0], CultureInfo.InvariantCulture), double.Parse(line[1], CultureInfo.InvariantCulture), 0);
+    var figures = await RunChildAsync("--bare", rows.ToString(CultureInfo.InvariantCulture));
+    // The CPU column is the worker's: the bare run's own is not compared here.
+    return (figures[0], figures[1], 0);
 }
 
 static async Task<double> Bare(string server, int rows)
@@ -228,44 +193,17 @@ static async Task<(double Seconds, double Rss, double Cpu)> EndToEnd(string serv
             batch_size: {BatchSize}
         """);
 
-    var log = new List<string>();
-    using var worker = Start(workersDll, ["run", destYml], broker, connectionString, redirectStderr: true);
-    var consuming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-    worker.ErrorDataReceived += (_, e) =>
-    {
-        if (e.Data is null)
-        {
-            return;
-        }
-
-        lock (log)
-        {
-            log.Add(e.Data);
-        }
-
-        if (e.Data.Contains("consuming", StringComparison.Ordinal))
-        {
-            consuming.TrySetResult();
-        }
-    };
-    worker.BeginErrorReadLine();
-    if (await Task.WhenAny(consuming.Task, worker.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60))) != consuming.Task)
-    {
-        worker.Kill();
-        throw new InvalidOperationException("worker did not start consuming:\n" + string.Join('\n', log));
-    }
-
-    worker.Refresh();
-    var startupCpu = worker.TotalProcessorTime.TotalSeconds;
+    var environment = new Dictionary<string, string> { ["WORKERS_BROKER_URL"] = broker, ["WORKERS_BENCH_MYSQL"] = connectionString };
+    using var worker = await WorkerProcess.RunAsync(workersDll, destYml, environment);
     var stopwatch = Stopwatch.StartNew();
-    using var sync = Start(workersDll, ["sync", srcYml], broker, connectionString, redirectStderr: false);
+    using var sync = WorkerProcess.Sync(workersDll, srcYml, environment);
     var expectedBatches = (rows + BatchSize - 1) / BatchSize;
     double seconds;
     while (true)
     {
         if (worker.HasExited)
         {
-            throw new InvalidOperationException("worker exited:\n" + string.Join('\n', log));
+            throw new InvalidOperationException("worker exited:\n" + worker.Log);
         }
 
         if (sync.HasExited && sync.ExitCode != 0)
@@ -282,56 +220,12 @@ static async Task<(double Seconds, double Rss, double Cpu)> EndToEnd(string serv
         await Task.Delay(50);
     }
 
-    var peak = PeakRssMiB(worker.Id);
-    worker.Refresh();
-    var cpu = worker.TotalProcessorTime.TotalSeconds - startupCpu;
+    var peak = worker.PeakRssMiB();
+    var cpu = worker.CpuSeconds() - worker.StartupCpu;
     await sync.WaitForExitAsync();
-    using (var term = Process.Start("kill", ["-TERM", worker.Id.ToString(CultureInfo.InvariantCulture)]))
-    {
-        await term.WaitForExitAsync();
-    }
-
-    if (!worker.WaitForExit(TimeSpan.FromSeconds(30)))
-    {
-        worker.Kill();
-    }
-
+    await worker.StopAsync();
     await Execute(server, $"DROP DATABASE {tag}");
-    await DeleteQueues(broker, tag);
+    await BrokerCleanup.DeleteQueuesAsync(broker, tag);
     Directory.Delete(directory, recursive: true);
     return (seconds, peak, cpu);
 }
-
-static Process Start(string workersDll, string[] arguments, string broker, string destination, bool redirectStderr)
-{
-    var start = new ProcessStartInfo("dotnet", [workersDll, .. arguments]) { RedirectStandardError = redirectStderr, RedirectStandardOutput = true };
-    start.Environment["WORKERS_BROKER_URL"] = broker;
-    start.Environment["WORKERS_BENCH_MYSQL"] = destination;
-    var process = Process.Start(start)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.BeginOutputReadLine();
-    return process;
-}
-
-static async Task DeleteQueues(string broker, string tag)
-{
-    try
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(broker) };
-        await using var connection = await factory.CreateConnectionAsync();
-        foreach (var name in new[] { $"workers.{tag}", $"workers.{tag}_error" })
-        {
-            await using var channel = await connection.CreateChannelAsync();
-            await channel.QueueDeleteAsync(name);
-            await channel.ExchangeDeleteAsync(name);
-        }
-    }
-    catch (Exception e) when (e is RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
-    {
-        Console.Error.WriteLine($"cleanup of {tag} on the broker failed: {e.Message}");
-    }
-}
-
-static double PeakRssMiB(int pid) =>
-    File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).First();

@@ -14,10 +14,11 @@ using Workers.Destinations.Files;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Embedded;
 using YamlDotNet.RepresentationModel;
+using static Workers.Bench.BenchProcess;
 
 // test_some_table into Parquet files: an embedded sync into the `file` destination (format parquet), against the
-// same generated rows written straight to Parquet files by Parquet.Net with typed columns, one file per 10,000-row
-// batch in both paths. Each run is its own process, so that its peak RSS is its own.
+// honest baseline: the same Arrow batches, generated before the clock starts, written straight to Parquet files by
+// Parquet.Net's column writer with typed arrays, one file per 10,000-row batch in both paths. Each run is its own process, so that its peak RSS is its own.
 //   dotnet bench/Workers.Bench.Parquet/bin/Release/net10.0/Workers.Bench.Parquet.dll [rows] [repeats]
 if (args is ["--run", var runMode, var rowsText])
 {
@@ -28,7 +29,7 @@ if (args is ["--run", var runMode, var rowsText])
         var seconds = runMode == "e2e" ? await EndToEnd(directory, rows) : await Bare(directory, rows);
         var files = Directory.GetFiles(directory, "*.parquet", SearchOption.AllDirectories);
         var bytes = files.Sum(f => new FileInfo(f).Length);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds} {PeakRssMiB()} {files.Length} {bytes}"));
+        Report(seconds, PeakRssMiB(), files.Length, bytes);
     }
     finally
     {
@@ -45,29 +46,11 @@ for (var i = 0; i < repeats; i++)
 {
     foreach (var mode in new[] { "bare", "e2e" })
     {
-        // Under `dotnet Workers.Bench.Parquet.dll` the process is dotnet itself: hand it the assembly again.
-        string[] runArgs = ["--run", mode, count.ToString(CultureInfo.InvariantCulture)];
-        var viaHost = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet";
-        var start = new ProcessStartInfo(Environment.ProcessPath!, viaHost ? [typeof(RowCounter).Assembly.Location, .. runArgs] : runArgs) { RedirectStandardOutput = true };
-        using var child = Process.Start(start)!;
-        var line = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
-        await child.WaitForExitAsync();
-        if (child.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{mode} run exited with {child.ExitCode}");
-        }
-
-        var figures = line.Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var figures = await RunChildAsync("--run", mode, count.ToString(CultureInfo.InvariantCulture));
         results[mode].Add(figures);
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        Console.Error.WriteLine(Invariant(
             $"run {i + 1} {mode}: {figures[0]:F2} s, {count / figures[0]:N0} rows/s, peak RSS {figures[1]:F0} MiB, {figures[2]} files, {figures[3] / 1048576:F1} MiB"));
     }
-}
-
-double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
 var e2e = Median(results["e2e"].Select(r => r[0]));
@@ -75,7 +58,7 @@ var bare = Median(results["bare"].Select(r => r[0]));
 Console.WriteLine("| path | rows | median s | rows/s | peak RSS MiB (median) | output MiB |");
 Console.WriteLine("|---|---|---|---|---|---|");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"| bare Parquet.Net, typed columns, one file per 10,000 rows | {count:N0} | {bare:F2} | {count / bare:N0} | {Median(results["bare"].Select(r => r[1])):F0} | {Median(results["bare"].Select(r => r[3])) / 1048576:F1} |"));
+    $"| bare Parquet.Net, typed columns, one file per 10,000 rows (pre-generated) | {count:N0} | {bare:F2} | {count / bare:N0} | {Median(results["bare"].Select(r => r[1])):F0} | {Median(results["bare"].Select(r => r[3])) / 1048576:F1} |"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"| workers sync (embedded) → file destination, parquet | {count:N0} | {e2e:F2} | {count / e2e:N0} | {Median(results["e2e"].Select(r => r[1])):F0} | {Median(results["e2e"].Select(r => r[3])) / 1048576:F1} |"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end to end / bare: {bare / e2e:F2}× ({repeats} runs each, medians)"));
@@ -129,8 +112,14 @@ static async Task<double> Bare(string directory, int rows)
     var schema = new ParquetSchema(fields);
     var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
     var table = Directory.CreateDirectory(Path.Combine(directory, TestSource.SomeTable)).FullName;
+    var batches = new List<RecordBatch>();
+    await foreach (var generated in new TestSource(new TestSourceSpec { NumRows = rows, NumSubRows = 0 }).ReadAsync([TestSource.SomeTable], CancellationToken.None))
+    {
+        batches.Add(generated);
+    }
+
     var stopwatch = Stopwatch.StartNew();
-    await foreach (var batch in new TestSource(new TestSourceSpec { NumRows = rows, NumSubRows = 0 }).ReadAsync([TestSource.SomeTable], CancellationToken.None))
+    foreach (var batch in batches)
     {
         using (batch)
         {
@@ -183,9 +172,6 @@ static async Task<double> Bare(string directory, int rows)
     return stopwatch.Elapsed.TotalSeconds;
 }
 
-static double PeakRssMiB() =>
-    File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).First();
 
 sealed class RowCounter : IDeliveryObserver
 {

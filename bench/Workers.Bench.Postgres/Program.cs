@@ -4,136 +4,136 @@ using Apache.Arrow;
 using Apache.Arrow.Arrays;
 using Npgsql;
 using NpgsqlTypes;
-using RabbitMQ.Client;
+using Workers.Bench;
+using Workers.Core.Schema;
 using Workers.Core.Sources.Test;
+using Workers.Destinations.PostgreSql;
+using static Workers.Bench.BenchProcess;
 
-// test_some_table into PostgreSQL: `workers sync` → RabbitMQ → one `workers run` process (overwrite mode),
-// against the same rows written in-process by a bare Npgsql binary COPY, one COPY per 10,000-row batch.
+// PostgreSQL through RabbitMQ (issues 3 and 13): `workers sync` → RabbitMQ → one `workers run` process (overwrite
+// mode), against the honest baseline in the same run: the same rows, generated before the clock starts, written by a
+// synchronous Npgsql binary COPY (StartRow/Write<T>) into the same table with the same indexes, one COPY per batch.
 // Needs WORKERS_TEST_RABBITMQ_URL and WORKERS_TEST_PG_CONNECTION_STRING (./infra/services.sh start, then
 // `. .run/services.env`) and a Release build of src/Workers.Cli.
-//   dotnet bench/Workers.Bench.Postgres/bin/Release/net10.0/Workers.Bench.Postgres.dll [rows] [repeats] [workers.dll]
-const int BatchSize = 10_000;
+//   Workers.Bench.Postgres.dll narrow [rows] [repeats]   test_some_table, 10,000-row messages (default 1,000,000 rows)
+//   Workers.Bench.Postgres.dll small  [rows] [repeats]   the same with 100-row messages, beside 10,000-row ones (200,000)
+//   Workers.Bench.Postgres.dll wide   [rows] [repeats]   the 77-column all-types table, 1,000-row messages (100,000)
+//   Workers.Bench.Postgres.dll --scale rows repeats n…   1, 2, 4 … worker processes on one queue (issue 6)
 var pg = Environment.GetEnvironmentVariable("WORKERS_TEST_PG_CONNECTION_STRING")
     ?? throw new InvalidOperationException("WORKERS_TEST_PG_CONNECTION_STRING is not set: run ./infra/services.sh start and source .run/services.env");
 var broker = Environment.GetEnvironmentVariable("WORKERS_TEST_RABBITMQ_URL")
     ?? throw new InvalidOperationException("WORKERS_TEST_RABBITMQ_URL is not set: run ./infra/services.sh start and source .run/services.env");
 
-if (args is ["--bare", var bareRows])
+if (args is ["--bare", var bareTable, var bareRows, var bareBatch])
 {
-    var seconds = await Bare(pg, int.Parse(bareRows, CultureInfo.InvariantCulture));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds} {PeakRssMiB(Environment.ProcessId)}"));
+    var (seconds, cpu) = await Bare(pg, bareTable, int.Parse(bareRows, CultureInfo.InvariantCulture), int.Parse(bareBatch, CultureInfo.InvariantCulture));
+    Report(seconds, PeakRssMiB(), cpu);
     return 0;
 }
 
 if (args is ["--scale", var scaleRows, var scaleRepeats, .. var scaleWorkers])
 {
-    // Issue 6: the same workload with 1, 2, 4 … worker processes on one queue.
-    var dll = Path.Combine(RepoRoot(), "src/Workers.Cli/bin/Release/net10.0/workers.dll");
+    var dll = WorkersDll();
     var rowsToScale = int.Parse(scaleRows, CultureInfo.InvariantCulture);
     Console.WriteLine("| worker processes | rows | median s | rows/s | speed-up | peak RSS per worker MiB (max) | sum of worker peaks MiB |");
     Console.WriteLine("|---|---|---|---|---|---|---|");
     double? single = null;
     foreach (var n in scaleWorkers.Select(w => int.Parse(w, CultureInfo.InvariantCulture)))
     {
-        var runs = new List<(double Seconds, double Rss, double RssSum)>();
+        var runs = new List<Run>();
         for (var i = 0; i < int.Parse(scaleRepeats, CultureInfo.InvariantCulture); i++)
         {
-            var run = await EndToEnd(pg, broker, dll, rowsToScale, n);
+            var run = await EndToEnd(pg, broker, dll, TestSource.SomeTable, rowsToScale, 10_000, n);
             runs.Add(run);
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n} workers run {i + 1}: {run.Seconds:F2} s, {rowsToScale / run.Seconds:N0} rows/s"));
+            Console.Error.WriteLine(Invariant($"{n} workers run {i + 1}: {run.Seconds:F2} s, {rowsToScale / run.Seconds:N0} rows/s"));
         }
 
         var median = Median(runs.Select(r => r.Seconds));
         single ??= median;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        Console.WriteLine(Invariant(
             $"| {n} | {rowsToScale:N0} | {median:F2} | {rowsToScale / median:N0} | {single.Value / median:F2}× | {runs.Max(r => r.Rss):F0} | {Median(runs.Select(r => r.RssSum)):F0} |"));
     }
 
     return 0;
 }
 
-var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
-var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-var workersDll = args.Length > 2 ? Path.GetFullPath(args[2]) : Path.Combine(RepoRoot(), "src/Workers.Cli/bin/Release/net10.0/workers.dll");
-if (!File.Exists(workersDll))
+var benchCase = args.Length > 0 ? args[0] : "narrow";
+var (table, defaultRows, messageRows) = benchCase switch
 {
-    throw new FileNotFoundException($"{workersDll} not found: dotnet build -c Release src/Workers.Cli");
-}
+    "narrow" => (TestSource.SomeTable, 1_000_000, new[] { 10_000 }),
+    "small" => (TestSource.SomeTable, 200_000, new[] { 10_000, 100 }),
+    "wide" => (TestSource.TestDataTable, 100_000, new[] { 1_000 }),
+    _ => throw new ArgumentException($"unknown case {benchCase}: narrow, small or wide"),
+};
+var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : defaultRows;
+var repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
+var workersDll = WorkersDll(args.Length > 3 ? args[3] : null);
 
-var results = new Dictionary<string, List<(double Seconds, double Rss)>> { ["e2e"] = [], ["bare"] = [] };
+// The bare COPY writes batches of the first (largest) message size; every path runs once per round, alternating.
+var paths = new List<(string Name, Func<Task<Run>> Measure)>
+{
+    ("bare", async () =>
+    {
+        var figures = await RunChildAsync("--bare", table, count.ToString(CultureInfo.InvariantCulture), messageRows[0].ToString(CultureInfo.InvariantCulture));
+        return new Run(figures[0], figures[1], figures[1], figures[2], 0);
+    }),
+};
+paths.AddRange(messageRows.Select(size => ($"e2e {size:N0}-row messages", (Func<Task<Run>>)(() => EndToEnd(pg, broker, workersDll, table, count, size, 1)))));
+var results = paths.ToDictionary(p => p.Name, _ => new List<Run>());
 for (var i = 0; i < repeats; i++)
 {
-    foreach (var mode in new[] { "bare", "e2e" })
+    foreach (var (name, measure) in paths)
     {
-        var (seconds, rss) = mode == "bare" ? await BareChild(count) : Drop(await EndToEnd(pg, broker, workersDll, count, 1));
-        results[mode].Add((seconds, rss));
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {i + 1} {mode}: {seconds:F2} s, {count / seconds:N0} rows/s, peak RSS {rss:F0} MiB"));
+        var run = await measure();
+        results[name].Add(run);
+        Console.Error.WriteLine(Invariant(
+            $"run {i + 1} {name}: {run.Seconds:F2} s, {count / run.Seconds:N0} rows/s, peak RSS {run.Rss:F0} MiB, CPU {run.Cpu:F2} s ({run.StartupCpu:F2} s of it starting up)"));
     }
 }
 
-var e2e = Median(results["e2e"].Select(r => r.Seconds));
 var bare = Median(results["bare"].Select(r => r.Seconds));
-Console.WriteLine("| path | rows | median s | rows/s | peak RSS MiB (median) |");
-Console.WriteLine("|---|---|---|---|---|");
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| bare Npgsql binary COPY, one per 10,000 rows (in-process generator) | {count:N0} | {bare:F2} | {count / bare:N0} | {Median(results["bare"].Select(r => r.Rss)):F0} |"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| workers sync → RabbitMQ → workers run (postgresql, overwrite) | {count:N0} | {e2e:F2} | {count / e2e:N0} | {Median(results["e2e"].Select(r => r.Rss)):F0} (worker) |"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio end to end / bare: {bare / e2e:F2}× ({repeats} runs each, medians)"));
-foreach (var (mode, runs) in results)
+var bareCpu = Median(results["bare"].Select(r => r.Cpu)) * 1_000_000 / count;
+Console.WriteLine($"{table}, {count:N0} rows, overwrite, {repeats} runs per path (medians; CPU per million rows, after start-up)");
+Console.WriteLine();
+Console.WriteLine("| path | median s | rows/s | × bare | CPU s / M rows | × bare CPU | peak RSS MiB |");
+Console.WriteLine("|---|---|---|---|---|---|---|");
+foreach (var (name, runs) in results)
 {
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{mode} single runs: {runs.Min(r => r.Seconds):F2}–{runs.Max(r => r.Seconds):F2} s, peak RSS {runs.Min(r => r.Rss):F0}–{runs.Max(r => r.Rss):F0} MiB"));
+    var seconds = Median(runs.Select(r => r.Seconds));
+    var cpu = Median(runs.Select(r => r.Cpu)) * 1_000_000 / count;
+    var label = name == "bare"
+        ? $"bare Npgsql binary COPY (sync StartRow/Write<T>, pre-generated, {messageRows[0]:N0} rows per COPY)"
+        : $"workers sync → RabbitMQ → workers run, {name[4..]}";
+    Console.WriteLine(Invariant(
+        $"| {label} | {seconds:F2} | {count / seconds:N0} | {bare / seconds:F2}× | {cpu:F2} | {cpu / bareCpu:F2}× | {Median(runs.Select(r => r.Rss)):F0} |"));
+}
+
+if (messageRows.Length > 1)
+{
+    var large = Median(results[paths[1].Name].Select(r => r.Seconds));
+    var small = Median(results[paths[2].Name].Select(r => r.Seconds));
+    Console.WriteLine(Invariant($"\n{paths[2].Name} / {paths[1].Name}: {large / small:F2}×"));
+}
+
+foreach (var (name, runs) in results)
+{
+    Console.WriteLine(Invariant($"{name} single runs: {runs.Min(r => r.Seconds):F2}–{runs.Max(r => r.Seconds):F2} s, peak RSS {runs.Min(r => r.Rss):F0}–{runs.Max(r => r.Rss):F0} MiB"));
 }
 
 return 0;
 
-static (double Seconds, double Rss) Drop((double Seconds, double Rss, double RssSum) run) => (run.Seconds, run.Rss);
-
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-static string RepoRoot()
-{
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-    {
-        if (File.Exists(Path.Combine(directory.FullName, "Workers.sln")))
-        {
-            return directory.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}
-
-// The bare path runs in its own process, so that its peak RSS is its own.
-static async Task<(double Seconds, double Rss)> BareChild(int rows)
-{
-    string[] runArgs = ["--bare", rows.ToString(CultureInfo.InvariantCulture)];
-    var viaHost = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet";
-    var start = new ProcessStartInfo(Environment.ProcessPath!, viaHost ? [System.Reflection.Assembly.GetEntryAssembly()!.Location, .. runArgs] : runArgs)
-    {
-        RedirectStandardOutput = true,
-    };
-    using var child = Process.Start(start)!;
-    var line = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
-    await child.WaitForExitAsync();
-    if (child.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"bare run exited with {child.ExitCode}");
-    }
-
-    return (double.Parse(line[0], CultureInfo.InvariantCulture), double.Parse(line[1], CultureInfo.InvariantCulture));
-}
-
-static async Task<(double Seconds, double Rss, double RssSum)> EndToEnd(string pg, string broker, string workersDll, int rows, int workerCount)
+static async Task<Run> EndToEnd(string pg, string broker, string workersDll, string table, int rows, int messageRows, int workerCount)
 {
     var tag = "pgbench_" + Guid.NewGuid().ToString("N")[..12];
     var schema = tag;
     var directory = Directory.CreateTempSubdirectory("workers-pgbench-").FullName;
     await using var data = NpgsqlDataSource.Create(pg);
     await Execute(data, $"CREATE SCHEMA {schema}");
-    var destination = new NpgsqlConnectionStringBuilder(pg) { SearchPath = schema }.ConnectionString;
+    var environment = new Dictionary<string, string>
+    {
+        ["WORKERS_BROKER_URL"] = broker,
+        ["WORKERS_BENCH_PG"] = new NpgsqlConnectionStringBuilder(pg) { SearchPath = schema }.ConnectionString,
+    };
     var destYml = Path.Combine(directory, "dest.yml");
     var srcYml = Path.Combine(directory, "src.yml");
     await File.WriteAllTextAsync(destYml, $"""
@@ -151,136 +151,71 @@ static async Task<(double Seconds, double Rss, double RssSum)> EndToEnd(string p
         spec:
           name: bench
           path: test
-          tables: [test_some_table]
+          tables: [{table}]
           destinations: [{tag}]
           spec:
             num_rows: {rows}
             num_sub_rows: 0
-            batch_size: {BatchSize}
+            batch_size: {messageRows}
         """);
 
-    var workers = new List<Process>();
-    var workerLog = new List<string>();
-    for (var n = 0; n < workerCount; n++)
-    {
-        var started = StartWorkers(workersDll, ["run", destYml], broker, destination, redirectStderr: true);
-        var consuming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        started.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (workerLog)
-            {
-                workerLog.Add(e.Data);
-            }
-
-            if (e.Data.Contains("consuming", StringComparison.Ordinal))
-            {
-                consuming.TrySetResult();
-            }
-        };
-        started.BeginErrorReadLine();
-        var ready = await Task.WhenAny(consuming.Task, started.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
-        if (ready != consuming.Task)
-        {
-            started.Kill();
-            throw new InvalidOperationException("worker did not start consuming:\n" + string.Join('\n', workerLog));
-        }
-
-        workers.Add(started);
-    }
-
-    var worker = workers[0];
-    // CPU the worker spent starting up (JIT, broker topology), so that the write path's share can be told apart.
-    worker.Refresh();
-    var startupCpu = worker.TotalProcessorTime.TotalSeconds;
-    var stopwatch = Stopwatch.StartNew();
-    using var sync = StartWorkers(workersDll, ["sync", srcYml], broker, destination, redirectStderr: false);
-    var expectedBatches = (rows + BatchSize - 1) / BatchSize;
-    double seconds;
-    double? syncExited = null;
-    while (true)
-    {
-        if (syncExited is null && sync.HasExited)
-        {
-            syncExited = stopwatch.Elapsed.TotalSeconds;
-        }
-
-        if (workers.Any(w => w.HasExited))
-        {
-            throw new InvalidOperationException("worker exited:\n" + string.Join('\n', workerLog));
-        }
-
-        if (sync.HasExited && sync.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"sync exited with {sync.ExitCode}");
-        }
-
-        if (await Count(data, $"{schema}._workers_batches") == expectedBatches && await Count(data, $"{schema}.test_some_table") == rows)
-        {
-            seconds = stopwatch.Elapsed.TotalSeconds;
-            break;
-        }
-
-        await Task.Delay(50);
-    }
-
-    var peaks = workers.Select(w => PeakRssMiB(w.Id)).ToList();
-    var workerCpu = worker.TotalProcessorTime.TotalSeconds;
-    await sync.WaitForExitAsync();
-    syncExited ??= stopwatch.Elapsed.TotalSeconds;
-    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  e2e: workers sync exited (every publish confirmed) at {syncExited:F2} s; first worker's CPU {workerCpu:F1} s, {startupCpu:F1} s of it before the sync started"));
-    foreach (var each in workers)
-    {
-        using (var term = Process.Start("kill", ["-TERM", each.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync();
-        }
-
-        if (!each.WaitForExit(TimeSpan.FromSeconds(30)))
-        {
-            each.Kill();
-        }
-
-        each.Dispose();
-    }
-
-    await Execute(data, $"DROP SCHEMA {schema} CASCADE");
-    await DeleteQueues(broker, tag);
-    Directory.Delete(directory, recursive: true);
-    return (seconds, peaks.Max(), peaks.Sum());
-}
-
-static Process StartWorkers(string workersDll, string[] arguments, string broker, string destination, bool redirectStderr)
-{
-    var start = new ProcessStartInfo("dotnet", [workersDll, .. arguments]) { RedirectStandardError = redirectStderr, RedirectStandardOutput = true };
-    start.Environment["WORKERS_BROKER_URL"] = broker;
-    start.Environment["WORKERS_BENCH_PG"] = destination;
-    var process = Process.Start(start)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.BeginOutputReadLine();
-    return process;
-}
-
-static async Task DeleteQueues(string broker, string tag)
-{
+    var workers = new List<WorkerProcess>();
     try
     {
-        var factory = new ConnectionFactory { Uri = new Uri(broker) };
-        await using var connection = await factory.CreateConnectionAsync();
-        foreach (var name in new[] { $"workers.{tag}", $"workers.{tag}_error" })
+        for (var n = 0; n < workerCount; n++)
         {
-            await using var channel = await connection.CreateChannelAsync();
-            await channel.QueueDeleteAsync(name);
-            await channel.ExchangeDeleteAsync(name);
+            workers.Add(await WorkerProcess.RunAsync(workersDll, destYml, environment));
         }
+
+        var stopwatch = Stopwatch.StartNew();
+        using var sync = WorkerProcess.Sync(workersDll, srcYml, environment);
+        var expectedBatches = (rows + messageRows - 1) / messageRows;
+        double seconds;
+        double? syncExited = null;
+        while (true)
+        {
+            if (syncExited is null && sync.HasExited)
+            {
+                syncExited = stopwatch.Elapsed.TotalSeconds;
+            }
+
+            if (workers.FirstOrDefault(w => w.HasExited) is { } gone)
+            {
+                throw new InvalidOperationException("worker exited:\n" + gone.Log);
+            }
+
+            if (sync.HasExited && sync.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"sync exited with {sync.ExitCode}");
+            }
+
+            if (await Count(data, $"{schema}._workers_batches") == expectedBatches && await Count(data, $"{schema}.{table}") == rows)
+            {
+                seconds = stopwatch.Elapsed.TotalSeconds;
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        var peaks = workers.Select(w => w.PeakRssMiB()).ToList();
+        var cpu = workers.Sum(w => w.CpuSeconds() - w.StartupCpu);
+        await sync.WaitForExitAsync();
+        syncExited ??= stopwatch.Elapsed.TotalSeconds;
+        Console.Error.WriteLine(Invariant($"  e2e: workers sync exited (every publish confirmed) at {syncExited:F2} s"));
+        return new Run(seconds, peaks.Max(), peaks.Sum(), cpu, workers.Sum(w => w.StartupCpu));
     }
-    catch (Exception e) when (e is RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+    finally
     {
-        Console.Error.WriteLine($"cleanup of {tag} on the broker failed: {e.Message}");
+        foreach (var worker in workers)
+        {
+            await worker.StopAsync();
+            worker.Dispose();
+        }
+
+        await Execute(data, $"DROP SCHEMA {schema} CASCADE");
+        await BrokerCleanup.DeleteQueuesAsync(broker, tag);
+        Directory.Delete(directory, recursive: true);
     }
 }
 
@@ -303,86 +238,150 @@ static async Task<long> Count(NpgsqlDataSource data, string table)
     }
 }
 
-static async Task<double> Bare(string pg, int rows)
+// The honest ceiling: rows generated (and, for the wide table, converted to the CLR values Npgsql writes) before
+// the clock starts; then one synchronous binary COPY per batch with StartRow/Write<T> into a fresh table declared
+// as the worker declares it (primary key id, unique _cq_id, the _cq_source_name/_cq_sync_time performance index,
+// the two sync columns the sync adds). Returns the seconds and the CPU seconds of the timed region.
+static async Task<(double Seconds, double Cpu)> Bare(string pg, string table, int rows, int batchRows)
 {
     var schema = "pgbench_bare_" + Guid.NewGuid().ToString("N")[..12];
     await using var data = NpgsqlDataSource.Create(pg);
     await Execute(data, $"CREATE SCHEMA {schema}");
     var syncTime = new DateTime(DateTime.UtcNow.Ticks / 10 * 10, DateTimeKind.Unspecified);
-    var stopwatch = Stopwatch.StartNew();
-    await using (var connection = await data.OpenConnectionAsync())
+    var batches = new List<RecordBatch>();
+    await foreach (var batch in new TestSource(new TestSourceSpec { NumRows = rows, NumSubRows = 0, BatchSize = batchRows }).ReadAsync([table], CancellationToken.None))
     {
-        await using (var create = new NpgsqlCommand(
-            $"CREATE TABLE {schema}.test_some_table (id bigint PRIMARY KEY, name text, score double precision, created_at timestamp without time zone, active boolean, _cq_id uuid NOT NULL UNIQUE, _cq_parent_id uuid, _cq_sync_time timestamp without time zone, _cq_source_name text)",
-            connection))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
+        batches.Add(batch);
+    }
 
-        var copy = $"COPY {schema}.test_some_table (id, name, score, created_at, active, _cq_id, _cq_parent_id, _cq_sync_time, _cq_source_name) FROM STDIN (FORMAT BINARY)";
-        await foreach (var batch in new TestSource(new TestSourceSpec { NumRows = rows, NumSubRows = 0, BatchSize = BatchSize }).ReadAsync([TestSource.SomeTable], CancellationToken.None))
+    var fields = batches[0].Schema.FieldsList;
+    var columns = string.Join(", ", fields.Select(f => $"\"{f.Name}\"").Append("_cq_sync_time").Append("_cq_source_name"));
+    var wide = table != TestSource.SomeTable ? batches.Select(b => WideColumns(b)).ToList() : null;
+    await using var connection = await data.OpenConnectionAsync();
+    var declared = string.Join(", ", fields.Select(f => $"\"{f.Name}\" {PostgreSqlTypeMap.DeclaredType(f)}{(f.IsNullable ? "" : " NOT NULL")}"));
+    await using (var create = new NpgsqlCommand(
+        $"""
+        CREATE TABLE {schema}.{table} ({declared}, _cq_sync_time timestamp without time zone, _cq_source_name text, PRIMARY KEY (id), UNIQUE (_cq_id));
+        CREATE INDEX ON {schema}.{table} (_cq_source_name, _cq_sync_time)
+        """,
+        connection))
+    {
+        await create.ExecuteNonQueryAsync();
+    }
+
+    var copy = $"COPY {schema}.{table} ({columns}) FROM STDIN (FORMAT BINARY)";
+    var cpuBefore = CpuSeconds();
+    var stopwatch = Stopwatch.StartNew();
+    for (var b = 0; b < batches.Count; b++)
+    {
+        using var importer = connection.BeginBinaryImport(copy);
+        if (wide is null)
         {
-            var ids = (Int64Array)batch.Column("id");
-            var names = (StringArray)batch.Column("name");
-            var scores = (DoubleArray)batch.Column("score");
-            var created = (TimestampArray)batch.Column("created_at");
-            var active = (BooleanArray)batch.Column("active");
-            var cqIds = (FixedSizeBinaryArray)batch.Column("_cq_id");
-            var parents = (FixedSizeBinaryArray)batch.Column("_cq_parent_id");
-            await using var importer = await connection.BeginBinaryImportAsync(copy);
-            for (var row = 0; row < batch.Length; row++)
+            WriteNarrow(importer, batches[b], syncTime);
+        }
+        else
+        {
+            for (var row = 0; row < batches[b].Length; row++)
             {
-                await importer.StartRowAsync();
-                await importer.WriteAsync(ids.GetValue(row)!.Value, NpgsqlDbType.Bigint);
-                await WriteText(importer, names.GetString(row));
-                await WriteNullable(importer, scores.GetValue(row), NpgsqlDbType.Double);
-                await WriteNullable(importer, created.GetValue(row) is { } micros ? new DateTime(DateTime.UnixEpoch.Ticks + (micros * 10), DateTimeKind.Unspecified) : (DateTime?)null, NpgsqlDbType.Timestamp);
-                await WriteNullable(importer, active.GetValue(row), NpgsqlDbType.Boolean);
-                await importer.WriteAsync(new Guid(cqIds.GetBytes(row), bigEndian: true), NpgsqlDbType.Uuid);
-                await WriteNullable(importer, parents.IsNull(row) ? (Guid?)null : new Guid(parents.GetBytes(row), bigEndian: true), NpgsqlDbType.Uuid);
-                await importer.WriteAsync(syncTime, NpgsqlDbType.Timestamp);
-                await importer.WriteAsync("bench", NpgsqlDbType.Text);
-            }
+                importer.StartRow();
+                foreach (var column in wide[b])
+                {
+                    column.Write(importer, row);
+                }
 
-            await importer.CompleteAsync();
+                importer.Write(syncTime, NpgsqlDbType.Timestamp);
+                importer.Write("bench", NpgsqlDbType.Text);
+            }
         }
+
+        importer.Complete();
     }
 
     var seconds = stopwatch.Elapsed.TotalSeconds;
-    if (await Count(data, $"{schema}.test_some_table") != rows)
+    var cpu = CpuSeconds() - cpuBefore;
+    if (await Count(data, $"{schema}.{table}") != rows)
     {
         throw new InvalidOperationException("bare COPY wrote the wrong number of rows");
     }
 
     await Execute(data, $"DROP SCHEMA {schema} CASCADE");
-    return seconds;
+    return (seconds, cpu);
 }
 
-static async Task WriteNullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type)
-    where T : struct
+// test_some_table straight from the typed Arrow arrays, as a skilled engineer writes it.
+static void WriteNarrow(NpgsqlBinaryImporter importer, RecordBatch batch, DateTime syncTime)
 {
-    if (value is { } v)
+    var ids = (Int64Array)batch.Column("id");
+    var names = (StringArray)batch.Column("name");
+    var scores = (DoubleArray)batch.Column("score");
+    var created = (TimestampArray)batch.Column("created_at");
+    var active = (BooleanArray)batch.Column("active");
+    var cqIds = (FixedSizeBinaryArray)batch.Column("_cq_id");
+    var parents = (FixedSizeBinaryArray)batch.Column("_cq_parent_id");
+    for (var row = 0; row < batch.Length; row++)
     {
-        await importer.WriteAsync(v, type);
-    }
-    else
-    {
-        await importer.WriteNullAsync();
+        importer.StartRow();
+        importer.Write(ids.Values[row], NpgsqlDbType.Bigint);
+        if (names.IsNull(row))
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(names.GetString(row), NpgsqlDbType.Text);
+        }
+
+        if (scores.IsNull(row))
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(scores.Values[row], NpgsqlDbType.Double);
+        }
+
+        if (created.IsNull(row))
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(new DateTime(DateTime.UnixEpoch.Ticks + (created.Values[row] * 10), DateTimeKind.Unspecified), NpgsqlDbType.Timestamp);
+        }
+
+        if (active.IsNull(row))
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(active.GetValue(row)!.Value, NpgsqlDbType.Boolean);
+        }
+
+        importer.Write(new Guid(cqIds.GetBytes(row), bigEndian: true), NpgsqlDbType.Uuid);
+        if (parents.IsNull(row))
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(new Guid(parents.GetBytes(row), bigEndian: true), NpgsqlDbType.Uuid);
+        }
+
+        importer.Write(syncTime, NpgsqlDbType.Timestamp);
+        importer.Write("bench", NpgsqlDbType.Text);
     }
 }
 
-static async Task WriteText(NpgsqlBinaryImporter importer, string? value)
-{
-    if (value is null)
+// The all-types table has no hand-written Arrow reader a user would write per type; the ceiling is Npgsql writing
+// the already-converted values, typed, so the conversion happens here, before the clock.
+static List<BareColumn> WideColumns(RecordBatch batch) =>
+    batch.Schema.FieldsList.Select((field, column) =>
     {
-        await importer.WriteNullAsync();
-    }
-    else
-    {
-        await importer.WriteAsync(value, NpgsqlDbType.Text);
-    }
-}
+        var array = batch.Column(column);
+        var values = Enumerable.Range(0, batch.Length).Select(row => PostgreSqlTypeMap.ToDb(field, ArrowValues.Get(array, row))).ToArray();
+        return BareColumn.Of(values, PostgreSqlTypeMap.DbType(field));
+    }).ToList();
 
-static double PeakRssMiB(int pid) =>
-    File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).First();
+/// <summary>One measured run: seconds, peak RSS (max and sum over worker processes), CPU seconds after start-up, start-up CPU.</summary>
+sealed record Run(double Seconds, double Rss, double RssSum, double Cpu, double StartupCpu);

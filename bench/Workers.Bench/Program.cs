@@ -12,6 +12,7 @@ using Workers.Destinations.Sqlite;
 using Workers.Messaging.Consuming;
 using Workers.Messaging.Embedded;
 using YamlDotNet.RepresentationModel;
+using static Workers.Bench.BenchProcess;
 
 // Embedded sync of test_some_table into SQLite, against the same rows written by a bare prepared INSERT.
 // Each run is its own process, so that its peak RSS is its own.
@@ -20,7 +21,7 @@ if (args is ["--run", var runMode, var rowsText])
 {
     var rows = int.Parse(rowsText, CultureInfo.InvariantCulture);
     var seconds = runMode == "e2e" ? await EndToEnd(rows) : await Bare(rows);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds} {PeakRssMiB()}"));
+    Report(seconds, PeakRssMiB());
     return 0;
 }
 
@@ -31,22 +32,10 @@ for (var i = 0; i < repeats; i++)
 {
     foreach (var mode in new[] { "bare", "e2e" })
     {
-        // Under `dotnet Workers.Bench.dll` the process is dotnet itself: hand it the assembly again.
-        string[] runArgs = ["--run", mode, count.ToString(CultureInfo.InvariantCulture)];
-        var viaHost = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet";
-        var start = new ProcessStartInfo(Environment.ProcessPath!, viaHost ? [typeof(Counter).Assembly.Location, .. runArgs] : runArgs) { RedirectStandardOutput = true };
-        using var child = Process.Start(start)!;
-        var line = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
-        await child.WaitForExitAsync();
-        results[mode].Add((double.Parse(line[0], CultureInfo.InvariantCulture), double.Parse(line[1], CultureInfo.InvariantCulture)));
-        Console.Error.WriteLine($"run {i + 1} {mode}: {line[0]} s, peak RSS {line[1]} MiB");
+        var figures = await RunChildAsync("--run", mode, count.ToString(CultureInfo.InvariantCulture));
+        results[mode].Add((figures[0], figures[1]));
+        Console.Error.WriteLine(Invariant($"run {i + 1} {mode}: {figures[0]:F2} s, peak RSS {figures[1]:F0} MiB"));
     }
-}
-
-double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
 var e2e = Median(results["e2e"].Select(r => r.Seconds));
@@ -131,9 +120,6 @@ static async Task<double> Bare(int rows)
     return seconds;
 }
 
-static double PeakRssMiB() =>
-    File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).First();
 
 sealed class Counter : IDeliveryObserver
 {

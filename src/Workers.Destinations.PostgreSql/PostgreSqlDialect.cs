@@ -13,12 +13,15 @@ namespace Workers.Destinations.PostgreSql;
 /// <summary>
 /// PostgreSQL's part of the SQL layer: 63-byte identifiers, an advisory lock per table, pg_catalog, constraints
 /// altered in place (never a rebuild), CloudQuery's performance index, one round trip to claim a batch, and the
-/// binary COPY load of <see cref="PostgreSqlLoad"/>.
+/// binary COPY load of <see cref="PostgreSqlLoad"/> with its session staging tables.
 /// </summary>
 sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
 {
-    readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(spec.ConnectionString);
+    // No reset (DISCARD ALL) when a connection goes back to the pool: it would drop the session's staging tables,
+    // and the writer leaves no other session state behind (its locks and savepoints end with the transaction).
+    readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(spec.ConnectionString) { NoResetOnClose = true });
     readonly ConflictingTables _conflicting = new();
+    readonly StagingTables _staging = new();
 
     public override string Name => "postgresql";
 
@@ -55,13 +58,51 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
     public override async Task<SqlClaimResult> ClaimAsync(SqlClaim claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        await using var command = SqlCommands.Create(claim.Connection, claim.Transaction,
-            $"WITH claim AS ({claim.Sql} RETURNING 1) SELECT (SELECT count(*) FROM claim), ({claim.MigratedBySql})");
+        await using var command = SqlCommands.Create(claim.Connection, claim.Transaction, ClaimSql(claim));
         claim.Bind(command);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new SqlClaimResult(reader.GetInt64(0) > 0, reader.IsDBNull(1) ? null : reader.GetValue(1));
     }
+
+    /// <summary>A group's claims in one round trip: one statement per message in one batch, read back in order.</summary>
+    public override async Task<IReadOnlyList<SqlClaimResult>> ClaimAllAsync(IReadOnlyList<SqlClaim> claims, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        if (claims.Count <= 1)
+        {
+            return claims.Count == 0 ? [] : [await ClaimAsync(claims[0], cancellationToken)];
+        }
+
+        var first = claims[0];
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)first.Connection, (NpgsqlTransaction)first.Transaction);
+        foreach (var claim in claims)
+        {
+            // The claim binds a command; its parameters are copied into the batch's command of the same text.
+            await using var bound = SqlCommands.Create(claim.Connection, claim.Transaction, ClaimSql(claim));
+            claim.Bind(bound);
+            var command = new NpgsqlBatchCommand(bound.CommandText);
+            foreach (NpgsqlParameter parameter in bound.Parameters)
+            {
+                command.Parameters.Add(parameter.Clone());
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        var results = new List<SqlClaimResult>(claims.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            await reader.ReadAsync(cancellationToken);
+            results.Add(new SqlClaimResult(reader.GetInt64(0) > 0, reader.IsDBNull(1) ? null : reader.GetValue(1)));
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+
+        return results;
+    }
+
+    static string ClaimSql(SqlClaim claim) => $"WITH claim AS ({claim.Sql} RETURNING 1) SELECT (SELECT count(*) FROM claim), ({claim.MigratedBySql})";
 
     public override string DeclaredType(ColumnSchema column) => PostgreSqlTypeMap.DeclaredType(column);
 
@@ -124,7 +165,7 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
     }
 
     public override Task<long> LoadAsync(SqlLoad load, CancellationToken cancellationToken) =>
-        PostgreSqlLoad.LoadAsync(this, _conflicting, load, cancellationToken);
+        PostgreSqlLoad.LoadAsync(this, _conflicting, _staging, load, cancellationToken);
 
     public override string InsertionOrder => "ctid";
 
@@ -141,6 +182,8 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
     // or 22021 when a non-text value lands in a column changed to text behind the workers' back).
     public override bool IsSchemaMismatch(Exception exception) =>
         exception is PostgresException { SqlState: "42703" or "42P01" or "42804" or "22P03" or "22021" };
+
+    public override bool RetriesGroup(Exception exception) => PostgreSqlLoad.RetriesGroup(exception);
 
     public override Task TestConnectionAsync(CancellationToken cancellationToken) => PostgreSqlConnectionTester.TestAsync(_dataSource, cancellationToken);
 

@@ -1,4 +1,3 @@
-using Apache.Arrow;
 using Npgsql;
 using NpgsqlTypes;
 using Workers.Destinations.Sql;
@@ -7,21 +6,21 @@ namespace Workers.Destinations.PostgreSql;
 
 /// <summary>
 /// The bulk load, always by binary COPY. Insert copies into the table. An upsert first copies straight into the
-/// table under a savepoint: when that succeeds no key was in the table or twice in the batch, which is exactly
-/// when an upsert inserts every row as it is. A unique violation rolls back to the savepoint and takes the
-/// general way: copy into a staging table and merge, DISTINCT ON the live table's own key, newest row first, so
-/// that of two rows with one key the last wins, then ON CONFLICT DO UPDATE. A table that needed the merge keeps
-/// using it (<see cref="ConflictingTables"/>).
+/// table: when that succeeds no key was in the table or twice in the batch, which is exactly when an upsert
+/// inserts every row as it is. A unique violation aborts the transaction; the table is then remembered
+/// (<see cref="ConflictingTables"/>) and the whole group is written again (<see cref="RetriesGroup"/>),
+/// this time the general way: copy into the session's staging table and merge, DISTINCT ON the live table's own
+/// key, newest row first, so that of two rows with one key the last wins, then ON CONFLICT DO UPDATE. No savepoint
+/// guards the direct copy: on a table without conflicts it would cost two round trips per message for nothing.
 /// </summary>
 static class PostgreSqlLoad
 {
     const string Ordinal = HelperTables.Prefix + "ordinal";
-    const string Direct = "workers_direct";
+    const string RetryMarker = "workers.postgresql.retry-group";
 
-    public static async Task<long> LoadAsync(PostgreSqlDialect dialect, ConflictingTables conflicting, SqlLoad load, CancellationToken cancellationToken)
+    public static async Task<long> LoadAsync(PostgreSqlDialect dialect, ConflictingTables conflicting, StagingTables staging, SqlLoad load, CancellationToken cancellationToken)
     {
         var connection = (NpgsqlConnection)load.Connection;
-        var transaction = (NpgsqlTransaction)load.Transaction;
         var name = load.Table.Schema.Name;
         var target = dialect.Quote(name);
         if (load.Key.Count == 0)
@@ -29,46 +28,62 @@ static class PostgreSqlLoad
             return await CopyAsync(dialect, connection, target, load, withOrdinal: false, cancellationToken);
         }
 
-        var rows = conflicting.Contains(name) ? -1 : await TryCopyDirectAsync(dialect, connection, transaction, target, load, cancellationToken);
-        if (rows < 0)
+        if (conflicting.Contains(name))
         {
-            conflicting.Add(name);
-            rows = await MergeAsync(dialect, connection, transaction, target, load, cancellationToken);
+            return await MergeAsync(dialect, staging, connection, target, load, cancellationToken);
         }
 
-        return rows;
-    }
-
-    /// <summary>The batch's rows, or -1 when a unique violation (a key already there, or twice in the batch) undid the copy.</summary>
-    static async Task<long> TryCopyDirectAsync(PostgreSqlDialect dialect, NpgsqlConnection connection, NpgsqlTransaction transaction, string target, SqlLoad load, CancellationToken cancellationToken)
-    {
-        await transaction.SaveAsync(Direct, cancellationToken);
         try
         {
-            var rows = await CopyAsync(dialect, connection, target, load, withOrdinal: false, cancellationToken);
-            await transaction.ReleaseAsync(Direct, cancellationToken);
-            return rows;
+            return await CopyAsync(dialect, connection, target, load, withOrdinal: false, cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            await transaction.RollbackAsync(Direct, cancellationToken);
-            return -1;
+            conflicting.Add(name);
+            e.Data[RetryMarker] = true;
+            throw;
         }
     }
 
-    static async Task<long> MergeAsync(PostgreSqlDialect dialect, NpgsqlConnection connection, NpgsqlTransaction transaction, string target, SqlLoad load, CancellationToken cancellationToken)
+    /// <summary>
+    /// The group's transaction is lost to something the load has learned from: the direct copy met a key (written
+    /// again, it merges), or the session's staging table was gone (written again, it is created).
+    /// </summary>
+    public static bool RetriesGroup(Exception exception) => exception is PostgresException e && e.Data.Contains(RetryMarker);
+
+    static async Task<long> MergeAsync(PostgreSqlDialect dialect, StagingTables staging, NpgsqlConnection connection, string target, SqlLoad load, CancellationToken cancellationToken)
     {
-        // Dropped first: a group may merge several messages in one transaction.
-        await SqlCommands.ExecuteAsync(connection, transaction,
-            $"DROP TABLE IF EXISTS pg_temp.{HelperTables.Staging}; " +
-            $"CREATE TEMP TABLE {HelperTables.Staging} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP; ALTER TABLE {HelperTables.Staging} ADD COLUMN {Ordinal} bigint NOT NULL",
-            cancellationToken);
-        var rows = await CopyAsync(dialect, connection, "pg_temp." + HelperTables.Staging, load, withOrdinal: true, cancellationToken);
-        await SqlCommands.ExecuteAsync(connection, transaction, MergeSql(dialect, target, load.Columns, load.Key, load.GuardsSyncTime), cancellationToken);
+        var table = StagingTables.NameFor(load.Table);
+        var backend = connection.ProcessID;
+        if (!staging.Exists(backend, table))
+        {
+            await SqlCommands.ExecuteAsync(connection, load.Transaction,
+                $"CREATE TEMP TABLE IF NOT EXISTS {table} (LIKE {target} INCLUDING DEFAULTS, {Ordinal} bigint NOT NULL) ON COMMIT DELETE ROWS",
+                cancellationToken);
+            staging.Created(backend, table);
+        }
+
+        long rows;
+        try
+        {
+            rows = await CopyAsync(dialect, connection, "pg_temp." + table, load, withOrdinal: true, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            // Created in a transaction that rolled back (the session may then have no temporary schema at all), or a
+            // new session behind a reused process id: forgotten, so that the group written again creates it.
+            staging.Forget(backend);
+            e.Data[RetryMarker] = true;
+            throw;
+        }
+
+        // Emptied at once, not only at commit: a group may merge several messages in one transaction.
+        await SqlCommands.ExecuteAsync(connection, load.Transaction,
+            MergeSql(dialect, target, table, load.Columns, load.Key, load.GuardsSyncTime) + $"; TRUNCATE pg_temp.{table}", cancellationToken);
         return rows;
     }
 
-    static string MergeSql(PostgreSqlDialect dialect, string target, IReadOnlyList<string> names, IReadOnlyList<string> key, bool guardSyncTime)
+    static string MergeSql(PostgreSqlDialect dialect, string target, string staging, IReadOnlyList<string> names, IReadOnlyList<string> key, bool guardSyncTime)
     {
         var columns = string.Join(", ", names.Select(dialect.Quote));
         var keyColumns = string.Join(", ", key.Select(dialect.Quote));
@@ -80,7 +95,7 @@ static class PostgreSqlLoad
         var conflict = updates.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", updates) + guard;
         return $"""
             INSERT INTO {target} AS t ({columns})
-            SELECT DISTINCT ON ({keyColumns}) {columns} FROM pg_temp.{HelperTables.Staging} ORDER BY {keyColumns}, {Ordinal} DESC
+            SELECT DISTINCT ON ({keyColumns}) {columns} FROM pg_temp.{staging} ORDER BY {keyColumns}, {Ordinal} DESC
             ON CONFLICT ({keyColumns}) {conflict}
             """;
     }

@@ -244,12 +244,13 @@ static class PostgreSqlTypeMap
         return type is Date64Type ? days * 86_400_000 : days;
     }
 
-    static NpgsqlInet ParseInet(string text)
+    /// <summary>inet text (<c>address</c> or <c>address/prefix</c>) as Npgsql writes it.</summary>
+    public static NpgsqlInet ParseInet(ReadOnlySpan<char> text)
     {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var slash = text.IndexOf('/');
         var address = IPAddress.Parse(slash < 0 ? text : text[..slash]);
         var full = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32;
-        var netmask = slash < 0 ? full : int.Parse(text.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture);
+        var netmask = slash < 0 ? full : int.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         return new NpgsqlInet(address, checked((byte)netmask));
     }
 

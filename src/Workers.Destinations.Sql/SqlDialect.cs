@@ -153,6 +153,22 @@ public abstract class SqlDialect : IAsyncDisposable
         return new SqlClaimResult(true, await read.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? value : null);
     }
 
+    /// <summary>
+    /// The claims of a group's messages, in order and in one transaction. One after another by default; a server
+    /// dialect sends them in one round trip.
+    /// </summary>
+    public virtual async Task<IReadOnlyList<SqlClaimResult>> ClaimAllAsync(IReadOnlyList<SqlClaim> claims, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        var results = new List<SqlClaimResult>(claims.Count);
+        foreach (var claim in claims)
+        {
+            results.Add(await ClaimAsync(claim, cancellationToken));
+        }
+
+        return results;
+    }
+
     // ---- types and catalog
 
     /// <summary>The column's type, spelled as the catalog prints it.</summary>
@@ -262,6 +278,13 @@ public abstract class SqlDialect : IAsyncDisposable
     /// forgets the table's catalog and retries the write once.
     /// </summary>
     public abstract bool IsSchemaMismatch(Exception exception);
+
+    /// <summary>
+    /// True when the load failed in a way the dialect has already learned from, so that the whole group, its
+    /// transaction rolled back, is written once more (PostgreSQL: a direct COPY that met a key takes the merge
+    /// the second time, which saves a savepoint round trip on every message that does not).
+    /// </summary>
+    public virtual bool RetriesGroup(Exception exception) => false;
 
     public abstract Task TestConnectionAsync(CancellationToken cancellationToken);
 

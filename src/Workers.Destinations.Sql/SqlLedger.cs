@@ -20,7 +20,11 @@ static class SqlLedger
     public const long DeleteRecordRows = -1;
 
     public static Task<SqlClaimResult> ClaimAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, InsertMessage insert, DateTime now, CancellationToken cancellationToken) =>
-        ClaimAsync(dialect, connection, transaction, table, insert.BatchId, insert.Sync, insert.Rows, now, cancellationToken);
+        dialect.ClaimAsync(Claim(dialect, connection, transaction, table, insert.BatchId, insert.Sync, insert.Rows, now), cancellationToken);
+
+    /// <summary>The claims of a group's messages, in order, in as few round trips as the dialect manages.</summary>
+    public static Task<IReadOnlyList<SqlClaimResult>> ClaimAllAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<InsertMessage> inserts, DateTime now, CancellationToken cancellationToken) =>
+        dialect.ClaimAllAsync(inserts.Select(insert => Claim(dialect, connection, transaction, table, insert.BatchId, insert.Sync, insert.Rows, now)).ToList(), cancellationToken);
 
     /// <summary>
     /// Claims a delete-record's message id for <paramref name="table"/> (the one it deletes from first), like a
@@ -28,16 +32,16 @@ static class SqlLedger
     /// refused, since its ledger row may have been pruned.
     /// </summary>
     public static async Task<bool> ClaimDeleteRecordAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, DeleteRecordMessage message, DateTime now, CancellationToken cancellationToken) =>
-        (await ClaimAsync(dialect, connection, transaction, table, message.DeleteId, message.Sync, DeleteRecordRows, now, cancellationToken)).Claimed;
+        (await dialect.ClaimAsync(Claim(dialect, connection, transaction, table, message.DeleteId, message.Sync, DeleteRecordRows, now), cancellationToken)).Claimed;
 
-    static Task<SqlClaimResult> ClaimAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, Guid id, SyncInfo sync, long rows, DateTime now, CancellationToken cancellationToken)
+    static SqlClaim Claim(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string table, Guid id, SyncInfo sync, long rows, DateTime now)
     {
         string P(string name) => dialect.Placeholder(name);
         var select = $"SELECT {P("id")}, {P("table")}, {P("sync")}, {P("source")}, {P("time")}, {P("rows")}, {P("at")} " +
                      $"WHERE NOT EXISTS (SELECT 1 FROM {HelperTables.Retention} WHERE table_name = {P("table")} AND source_name = {P("source")} AND before_us > {P("time_us")})";
         var sql = dialect.InsertOrIgnoreSql(HelperTables.Batches, $"batch_id, table_name, sync_id, source_name, sync_time, {dialect.Quote("rows")}, applied_at", select, "batch_id");
         var migratedBy = $"SELECT sync_id FROM {HelperTables.Tables} WHERE table_name = {P("table")}";
-        return dialect.ClaimAsync(new SqlClaim(connection, transaction, sql, migratedBy, command =>
+        return new SqlClaim(connection, transaction, sql, migratedBy, command =>
         {
             // Only the parameters the command's text uses: some drivers refuse unused ones.
             Bind(command, "id", () => dialect.IdValue(id));
@@ -48,7 +52,7 @@ static class SqlLedger
             Bind(command, "time", () => dialect.TimeValue(sync.SyncTime));
             Bind(command, "rows", () => rows);
             Bind(command, "at", () => dialect.TimeValue(now));
-        }), cancellationToken);
+        });
 
         void Bind(DbCommand command, string name, Func<object> value)
         {

@@ -8,10 +8,11 @@ using Workers.Core.Schema;
 namespace Workers.Destinations.Sql;
 
 /// <summary>
-/// Writes a group of insert messages of one table in one transaction: for each, claim its batch id (skip it alone
-/// when already applied), check its columns against the live table (cached, see <see cref="CatalogCache"/>),
+/// Writes a group of insert messages of one table in one transaction: claim their batch ids (all at once; a message
+/// already applied is skipped alone), then for each check its columns against the live table (cached, see <see cref="CatalogCache"/>),
 /// and hand the rows to the dialect's bulk load. An error saying the table is not what the cache says forgets
-/// the table and retries the whole group once, with the catalog read afresh.
+/// the table and retries the whole group once, with the catalog read afresh; so does a failure the dialect has
+/// learned from (<see cref="SqlDialect.RetriesGroup"/>).
 /// </summary>
 sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCache cache, SqlDestinationOptions options)
 {
@@ -31,6 +32,10 @@ sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCa
             cache.Forget(name);
             return await WriteOnceAsync(name, mode, inserts, cancellationToken);
         }
+        catch (Exception ex) when (dialect.RetriesGroup(ex))
+        {
+            return await WriteOnceAsync(name, mode, inserts, cancellationToken);
+        }
     }
 
     async Task<IReadOnlyList<WriteResult>> WriteOnceAsync(string name, WriteMode mode, IReadOnlyList<InsertMessage> inserts, CancellationToken cancellationToken)
@@ -42,9 +47,9 @@ sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCa
         {
             await using var transaction = await dialect.BeginAsync(connection, cancellationToken);
             var now = options.Time.GetUtcNow().UtcDateTime;
-            foreach (var insert in inserts)
+            var claims = await SqlLedger.ClaimAllAsync(dialect, connection, transaction, name, inserts, now, cancellationToken);
+            foreach (var (insert, claim) in inserts.Zip(claims))
             {
-                var claim = await SqlLedger.ClaimAsync(dialect, connection, transaction, name, insert, now, cancellationToken);
                 if (!claim.Claimed)
                 {
                     results.Add(new WriteResult(0, Duplicate: true));

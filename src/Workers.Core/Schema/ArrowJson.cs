@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -20,13 +21,16 @@ public static class ArrowJson
 
     public static string Write(Field field, object value)
     {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, Options))
-        {
-            WriteValue(writer, field, value);
-        }
+        var output = new ArrayBufferWriter<byte>();
+        Write(output, field, value);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
 
-        return Encoding.UTF8.GetString(stream.ToArray());
+    /// <summary>The same JSON text as UTF-8 into <paramref name="output"/>, for a writer that sends bytes (no string).</summary>
+    public static void Write(IBufferWriter<byte> output, Field field, object value)
+    {
+        using var writer = new Utf8JsonWriter(output, Options);
+        WriteValue(writer, field, value);
     }
 
     public static object? Read(Field field, string text)
