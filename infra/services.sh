@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Throwaway RabbitMQ 3.10, PostgreSQL 15, MariaDB 10.11, Azurite (blob) and s3rver (S3) for the Workers tests.
+# Throwaway RabbitMQ 3.10, PostgreSQL 15, MariaDB 10.11, Azurite (blob), s3rver (S3) and the firebase-tools
+# Storage emulator (GCS) for the Workers tests.
 #
 #   infra/services.sh start    install what is missing, start all three, write services.env
 #   infra/services.sh stop     stop all three (safe to repeat, safe when nothing runs)
 #   infra/services.sh status   say what runs, and on which port
 #   infra/services.sh env      print services.env (source it: eval "$(infra/services.sh env)")
 #
-#   start and stop also take service names (rabbitmq postgres mariadb azurite s3rver) to act on those only, and
+#   start and stop also take service names (rabbitmq postgres mariadb azurite s3rver gcs) to act on those only, and
 #   infra/services.sh pause postgres / resume postgres   stop the server, keeping its data and port, and
 #   start it again (the outage tests use this on a private cluster: WORKERS_RUN_DIR=<dir> start postgres).
 #   infra/services.sh stop_app rabbitmq / start_app rabbitmq   stop RabbitMQ's application (connections are
@@ -42,11 +43,18 @@ S3RVER_BIN="$S3RVER_PREFIX/node_modules/.bin/s3rver"
 S3RVER_KEY="S3RVER"
 S3RVER_BUCKET="workers-test"
 
+# GCS: the Cloud Storage emulator of firebase-tools, started on its own by infra/gcs-emulator.js (no Java, no
+# firebase.json). Buckets appear with their first object; bucket creation answers 501.
+FIREBASE_TOOLS_VERSION="15.34.2"
+FIREBASE_PREFIX="$TOOLS_DIR/firebase"
+GCS_PROJECT="demo-workers"
+
 RMQ_DIR="$RUN_DIR/rabbitmq"
 PG_STATE="$RUN_DIR/postgres.state"        # holds PG_DIR (may live in /tmp) and PG_PORT
 AZ_DIR="$RUN_DIR/azurite"
 MDB_DIR="$RUN_DIR/mariadb"
 S3_DIR="$RUN_DIR/s3rver"
+GCS_DIR="$RUN_DIR/gcs"
 
 START_TIMEOUT="${WORKERS_SERVICE_START_TIMEOUT:-90}"   # seconds per service
 
@@ -206,6 +214,24 @@ install_s3rver() {
     return 1
   fi
   log "s3rver: installed in $(since "$t0")s"
+}
+
+install_gcs() {
+  if [[ "$(node -p "require('$FIREBASE_PREFIX/node_modules/firebase-tools/package.json').version" 2>/dev/null)" == "$FIREBASE_TOOLS_VERSION" ]]; then
+    return 0
+  fi
+  local t0
+  t0="$(now)"
+  log "gcs: installing firebase-tools@$FIREBASE_TOOLS_VERSION from npm into $FIREBASE_PREFIX ..."
+  mkdir -p "$FIREBASE_PREFIX"
+  # --omit=optional: the emulator needs none of its optional native add-ons, and they are most of the install time.
+  if ! npm install --prefix "$FIREBASE_PREFIX" --no-audit --no-fund --omit=optional --loglevel=error \
+    "firebase-tools@$FIREBASE_TOOLS_VERSION" >"$RUN_DIR/npm-firebase.log" 2>&1; then
+    warn "gcs: npm install failed"
+    show_logs "$RUN_DIR/npm-firebase.log"
+    return 1
+  fi
+  log "gcs: installed in $(since "$t0")s"
 }
 
 # CloudQuery's own JavaScript SDK and generated protocol client, which the CloudQuery protocol tests run
@@ -674,6 +700,58 @@ s3_stop() {
   rm -f "$S3_DIR/state"
 }
 
+# ---------------------------------------------------------------- gcs
+
+gcs_running() {
+  [[ -f "$GCS_DIR/state" ]] || return 1
+  load_state "$GCS_DIR/state"
+  pid_is "${GCS_PID:-}" gcs-emulator.js
+}
+
+gcs_start() {
+  if gcs_running; then
+    log "gcs: already running on 127.0.0.1:$GCS_PORT"
+    return 0
+  fi
+  gcs_stop >/dev/null 2>&1 || true
+  local t0
+  t0="$(now)"
+  rm -rf "$GCS_DIR"
+  mkdir -p "$GCS_DIR/tmp"
+  GCS_PORT="$(free_ports 1)"
+  # TMPDIR: the emulator keeps its blobs under the system temp directory, which other runs share.
+  TMPDIR="$GCS_DIR/tmp" setsid node "$REPO_ROOT/infra/gcs-emulator.js" "$FIREBASE_PREFIX" "$GCS_PORT" "$GCS_PROJECT" \
+    </dev/null >"$GCS_DIR/gcs.log" 2>&1 &
+  GCS_PID=$!
+  printf 'GCS_PORT=%q\nGCS_PID=%q\n' "$GCS_PORT" "$GCS_PID" >"$GCS_DIR/state"
+  local i
+  for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+    if ! kill -0 "$GCS_PID" 2>/dev/null; then
+      warn "gcs: exited during start"
+      show_logs "$GCS_DIR/gcs.log"
+      return 1
+    fi
+    if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$GCS_PORT/storage/v1/b/probe/o"; then
+      log "gcs: started on 127.0.0.1:$GCS_PORT in $(since "$t0")s"
+      return 0
+    fi
+    sleep 0.1
+  done
+  warn "gcs: port $GCS_PORT did not answer within ${START_TIMEOUT}s"
+  show_logs "$GCS_DIR/gcs.log"
+  return 1
+}
+
+gcs_stop() {
+  [[ -f "$GCS_DIR/state" ]] || return 0
+  load_state "$GCS_DIR/state"
+  if pid_is "${GCS_PID:-}" gcs-emulator.js; then
+    kill_pid "$GCS_PID"
+    log "gcs: stopped"
+  fi
+  rm -f "$GCS_DIR/state"
+}
+
 # ---------------------------------------------------------------- commands
 
 write_env() {
@@ -682,6 +760,7 @@ write_env() {
   load_state "$AZ_DIR/state"
   load_state "$MDB_DIR/state"
   load_state "$S3_DIR/state"
+  load_state "$GCS_DIR/state"
   local tmp="$ENV_FILE.tmp"
   {
     echo "# Written by infra/services.sh start; source it to reach the test services."
@@ -701,6 +780,8 @@ write_env() {
       printf "export WORKERS_TEST_S3_ACCESS_KEY_ID='%s'\nexport WORKERS_TEST_S3_SECRET_ACCESS_KEY='%s'\n" "$S3RVER_KEY" "$S3RVER_KEY"
       printf "export WORKERS_TEST_S3_BUCKET='%s'\n" "$S3RVER_BUCKET"
     }
+    [[ -z "${GCS_PORT:-}" ]] ||
+      printf "export WORKERS_TEST_GCS_EMULATOR_HOST='127.0.0.1:%s'\n" "$GCS_PORT"
   } >"$tmp"
   mv "$tmp" "$ENV_FILE"
 }
@@ -713,8 +794,8 @@ wanted() {
   local name
   for name in "$@"; do
     case "$name" in
-      rabbitmq | postgres | mariadb | azurite | s3rver) ;;
-      *) warn "unknown service '$name' (rabbitmq, postgres, mariadb, azurite, s3rver)"; exit 2 ;;
+      rabbitmq | postgres | mariadb | azurite | s3rver | gcs) ;;
+      *) warn "unknown service '$name' (rabbitmq, postgres, mariadb, azurite, s3rver, gcs)"; exit 2 ;;
     esac
     [[ "$name" == "$want" ]] && return 0
   done
@@ -730,6 +811,7 @@ cmd_start() {
   if wanted rabbitmq "$@"; then install_rabbitmq || exit 1; fi
   if wanted azurite "$@"; then install_azurite || exit 1; fi
   if wanted s3rver "$@"; then install_s3rver || exit 1; fi
+  if wanted gcs "$@"; then install_gcs || exit 1; fi
   if wanted postgres "$@"; then install_postgres || exit 1; fi
   if wanted mariadb "$@"; then install_mariadb || exit 1; fi
   if (($# == 0)); then install_compose || exit 1; install_promtool || exit 1; install_cloudquery_js || exit 1; fi
@@ -742,6 +824,7 @@ cmd_start() {
       { ! wanted mariadb "$@" || mdb_start; } &&
       { ! wanted azurite "$@" || az_start; } &&
       { ! wanted s3rver "$@" || s3_start; } &&
+      { ! wanted gcs "$@" || gcs_start; } &&
       { ! wanted rabbitmq "$@" || rabbit_wait; }
   }; then
     warn "services: start failed; stopping whatever was started"
@@ -757,6 +840,7 @@ cmd_stop() {
   if wanted azurite "$@"; then az_stop || true; fi
   if wanted mariadb "$@"; then mdb_stop || true; fi
   if wanted s3rver "$@"; then s3_stop || true; fi
+  if wanted gcs "$@"; then gcs_stop || true; fi
   if wanted postgres "$@"; then pg_stop || true; fi
   if wanted rabbitmq "$@"; then rabbit_stop || true; fi
   if (($# == 0)); then rm -f "$ENV_FILE"; else write_env; fi
@@ -816,6 +900,11 @@ cmd_status() {
     log "s3rver:   running on 127.0.0.1:$S3_PORT (pid $S3_PID)"
   else
     log "s3rver:   not running"; rc=1
+  fi
+  if gcs_running; then
+    log "gcs:      running on 127.0.0.1:$GCS_PORT (pid $GCS_PID)"
+  else
+    log "gcs:      not running"; rc=1
   fi
   return "$rc"
 }

@@ -15,7 +15,7 @@ static class DestinationCatalog
     static readonly IDestinationFactory[] Factories =
     [
         new SqliteDestinationFactory(), new PostgreSqlDestinationFactory(), new DuckDbDestinationFactory(), new MySqlDestinationFactory(), new FileDestinationFactory(), new AzureBlobDestinationFactory(),
-        new S3DestinationFactory(), new KafkaDestinationFactory(),
+        new S3DestinationFactory(), new GcsDestinationFactory(), new KafkaDestinationFactory(),
     ];
 
     /// <summary>Every built-in destination, in the order <c>workers destinations</c> lists them.</summary>

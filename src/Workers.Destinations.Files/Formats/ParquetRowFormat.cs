@@ -11,7 +11,8 @@ namespace Workers.Destinations.Files.Formats;
 /// Parquet through Parquet.Net, Snappy-compressed, one row group per record batch (split at the format_spec's
 /// <c>max_row_group_length</c> rows). Scalars keep a native Parquet
 /// type (integers of their width, floats, decimals, UTC timestamps in microseconds, dates, binaries); text-like
-/// extensions, times, durations, intervals and nested values are UTF-8 strings in <see cref="CellText"/>'s form.
+/// extensions, times, durations and intervals are UTF-8 strings in <see cref="CellText"/>'s form; lists, structs
+/// and maps are Parquet's LIST, groups and MAP of those (<see cref="ParquetNode"/>), as CloudQuery writes them.
 /// </summary>
 sealed class ParquetRowFormat(long maxRowGroupLength = 134_217_728) : IRowFormat
 {
@@ -24,7 +25,7 @@ sealed class ParquetRowFormat(long maxRowGroupLength = 134_217_728) : IRowFormat
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(batches);
         var fields = table.Columns.Select(c => c.ToField()).ToList();
-        var columns = fields.Select(ParquetColumn.For).ToList();
+        var columns = fields.Select(ParquetNode.For).ToList();
         var schema = new ParquetSchema(columns.Select(c => c.Field));
         await using var writer = await ParquetWriter.CreateAsync(schema, output, Options, append: false, cancellationToken);
         foreach (var batch in batches.SelectMany(Groups))
@@ -63,7 +64,9 @@ sealed class ParquetRowFormat(long maxRowGroupLength = 134_217_728) : IRowFormat
         seekable.Position = 0;
         await using var reader = await ParquetReader.CreateAsync(seekable, Options, leaveStreamOpen: true, cancellationToken);
         var fields = table.Columns.Select(c => c.ToField()).ToList();
-        var present = reader.Schema.GetDataFields().ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var stored = reader.Schema.Fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        // A column the file lacks (added after it was written) reads as null.
+        var columns = fields.Select(f => stored.TryGetValue(f.Name, out var s) ? ParquetNode.Bind(f, s) : null).ToList();
         var rows = new List<object?[]>();
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
@@ -77,15 +80,15 @@ sealed class ParquetRowFormat(long maxRowGroupLength = 134_217_728) : IRowFormat
 
             for (var c = 0; c < fields.Count; c++)
             {
-                if (!present.TryGetValue(fields[c].Name, out var stored))
+                if (columns[c] is not { } column)
                 {
                     continue;
                 }
 
-                var values = await ParquetColumn.ReadAsync(group, stored, fields[c], count, cancellationToken);
+                var cursors = await column.ReadAsync(group, cancellationToken);
                 for (var i = 0; i < count; i++)
                 {
-                    rows[start + i][c] = values[i];
+                    rows[start + i][c] = column.Assemble(cursors);
                 }
             }
         }

@@ -1,4 +1,3 @@
-using DuckDB.NET.Data;
 using Workers.Conformance.Harness;
 using Workers.Core.Config;
 using Workers.Core.Destinations;
@@ -61,27 +60,7 @@ public sealed class ParquetFormatSpecBehaviour : IDisposable
     DestinationSpec Spec(YamlMappingNode formatSpec) => new("files", "file", WriteMode.Append, MigrateMode.Safe, PkMode.Default,
         new YamlMappingNode { { "path", Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}") }, { "format", "parquet" }, { "format_spec", formatSpec } }, "test");
 
-    static List<object?[]> Query(string sql)
-    {
-        using var connection = new DuckDBConnection("DataSource=:memory:");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (reader.Read())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
+    static List<object?[]> Query(string sql) => DuckDbParquet.Query(sql);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

@@ -27,6 +27,8 @@ public static class ConformanceTargets
         ("s3-csv", () => new S3Target("s3-csv", "csv", "")),
         ("s3-json-gzip", () => new S3Target("s3-json-gzip", "json", "gzip")),
         ("s3-parquet", () => new S3Target("s3-parquet", "parquet", "")),
+        ("gcs-parquet", () => new GcsTarget("gcs-parquet", "parquet", "")),
+        ("gcs-json-gzip", () => new GcsTarget("gcs-json-gzip", "json", "gzip")),
         ("s3-parquet-snowflake", () => new S3Target("s3-parquet-snowflake", "parquet", "", new YamlDotNet.RepresentationModel.YamlMappingNode
         {
             { "format_spec", new YamlDotNet.RepresentationModel.YamlMappingNode { { "version", "v2Latest" }, { "root_repetition", "undefined" }, { "max_row_group_length", "4" } } },

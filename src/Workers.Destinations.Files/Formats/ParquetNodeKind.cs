@@ -1,0 +1,9 @@
+namespace Workers.Destinations.Files.Formats;
+
+enum ParquetNodeKind
+{
+    Leaf,
+    Struct,
+    List,
+    Map,
+}
