@@ -113,7 +113,11 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
             await Postgres.ResumeAsync();
 
             await Eventually.WaitFor(() => Task.FromResult(observer.Applied >= 1), TimeSpan.FromSeconds(60), () => $"{observer.Applied} applied, {observer.HandBacks} hand-backs");
-            await Task.Delay(500);   // a duplicate still on its way would show up here
+            // Every copy handed back has been delivered and has finished, and none is left in the queue: a duplicate
+            // still on its way would show up as one more delivery.
+            await Eventually.WaitFor(async () => observer.Finished == observer.HandBacks + 1 && await QueueDepth($"workers.{_destination}") == 0,
+                TimeSpan.FromSeconds(60), () => $"{observer.Finished} deliveries finished, {observer.HandBacks} hand-backs");
+            Assert.Equal(1, observer.Applied);
             Assert.Equal(50, await Count(TestSource.SomeTable));
             Assert.Equal(1, await Count("_workers_batches"));
             Assert.Equal(0u, await ErrorQueueDepth());
@@ -203,6 +207,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
     sealed class HandBackObserver : IDeliveryObserver
     {
         int _applied;
+        int _finished;
         int _handBacks;
         int _opened;
         int _closed;
@@ -210,6 +215,8 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         public int Applied => Volatile.Read(ref _applied);
 
         public int HandBacks => Volatile.Read(ref _handBacks);
+
+        public int Finished => Volatile.Read(ref _finished);
 
         public int BreakerOpened => Volatile.Read(ref _opened);
 
@@ -226,6 +233,8 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         public void HandedBack(string destination, WireMessage message) => Interlocked.Increment(ref _handBacks);
+
+        void IDeliveryObserver.Finished(string destination, WireMessage message, TimeSpan elapsed) => Interlocked.Increment(ref _finished);
 
         public void BreakerChanged(string destination, bool open) => Interlocked.Increment(ref open ? ref _opened : ref _closed);
     }
