@@ -60,7 +60,10 @@ public sealed class DeleteStaleWaitTests : IAsyncLifetime
         var insert = _observer.Applied.Last();
         Assert.Equal(MessageKind.Insert, insert.Result.Kind);
         Assert.True(insert.At - deferred.At < Pause, $"the insert landed {(insert.At - deferred.At).TotalSeconds:F1} s after the deferral: it waited for the slot");
+        // What `workers status` and `sync --wait` read: the waiting delete-stale is still backlog, not done.
+        var status = Assert.Single(await QueueStatus.ReadAsync(BrokerAddress.Parse(TestServices.RabbitMqUrl), [_destination], CancellationToken.None));
         Assert.Equal(1, _observer.DeleteStaleDeliveries);   // still away: it has not come back yet
+        Assert.Equal(1u, status.Backlog);
         Assert.True(deferred.Elapsed < Pause, $"the waiting delivery held its slot for {deferred.Elapsed.TotalSeconds:F1} s");
 
         await _observer.WaitFor(o => o.Applied.Count == 4);
