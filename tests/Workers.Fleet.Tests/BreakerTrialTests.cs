@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Workers.Core.Config;
 using Workers.Core.Contract;
@@ -34,12 +35,14 @@ public sealed class BreakerTrialTests : IAsyncLifetime
     [Fact]
     public async Task SlowHealthyWrite_LongerThanTheRetryBudget_AppliesOnce_AndNeverTripsTheBreaker()
     {
-        await using var fleet = await StartAsync(Schema(TestServices.PostgresConnectionString), retryBudget: TimeSpan.FromSeconds(1));
+        // The worker's clock is the test's: the write is made slower than the budget by moving it, not by sleeping.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var fleet = await StartAsync(Schema(TestServices.PostgresConnectionString), retryBudget: TimeSpan.FromSeconds(1), clock);
         await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
         await publisher.PublishAsync(_destination, WireCodec.EncodeMigrateTable(_sync, SyncColumns.AddTo(_some)));
         await _observer.WaitFor(o => o.Applied == 1);
 
-        // Another session holds the table for 2.5 s: the write waits for it, as it would behind a busy database.
+        // Another session holds the table: the write waits for it, as it would behind a busy database.
         await using var blocker = new NpgsqlConnection(Schema(TestServices.PostgresConnectionString));
         await blocker.OpenAsync();
         await using (var transaction = await blocker.BeginTransactionAsync())
@@ -50,7 +53,8 @@ public sealed class BreakerTrialTests : IAsyncLifetime
             }
 
             await publisher.PublishAsync(_destination, Insert(rows: 50));
-            await Task.Delay(TimeSpan.FromSeconds(2.5));   // the slowness under test: longer than the 1 s budget
+            await WaitUntilBlockedAsync();
+            clock.Advance(TimeSpan.FromSeconds(2.5));   // the slowness under test: longer than the 1 s budget
             await transaction.CommitAsync();
         }
 
@@ -118,7 +122,7 @@ public sealed class BreakerTrialTests : IAsyncLifetime
         Assert.Null(fleet.OutageOf(_destination));
     }
 
-    async Task<Fleet> StartAsync(string connectionString, TimeSpan retryBudget)
+    async Task<Fleet> StartAsync(string connectionString, TimeSpan retryBudget, TimeProvider? clock = null)
     {
         var yaml = new YamlMappingNode { { "connection_string", connectionString } };
         var spec = new DestinationSpec(_destination, "postgresql", WriteMode.Overwrite, MigrateMode.Safe, PkMode.Default, yaml, "test");
@@ -128,10 +132,17 @@ public sealed class BreakerTrialTests : IAsyncLifetime
             ConcurrentMessages = 2,
             TransientRetryBudget = retryBudget,
             Breaker = new BreakerOptions { FirstTrialDelay = TimeSpan.FromMilliseconds(200), MaxTrialDelay = TimeSpan.FromMilliseconds(400) },
+            Clock = clock ?? TimeProvider.System,
         };
         var fleet = await RabbitMqFleet.StartAsync(BrokerAddress.Parse(TestServices.RabbitMqUrl), [writer], options, _observer, NullLoggerFactory.Instance, CancellationToken.None);
         return new Fleet(fleet, writer);
     }
+
+    // The insert is queued behind the other session's lock once pg_locks shows a session of this schema waiting.
+    Task WaitUntilBlockedAsync() => Eventually.WaitFor(
+        async () => await Eventually.Scalar(TestServices.PostgresConnectionString,
+            $"SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = '\"{_schema}\".{TestSource.SomeTable}'::regclass") > 0,
+        TimeSpan.FromSeconds(60), () => "the insert never waited for the lock");
 
     WireMessage Insert(int rows) => WireCodec.EncodeInsert(_sync, Guid.NewGuid(), SyncColumns.AddTo(TestData.Generate(_some, rows, new TestDataOptions(3)), _sync));
 

@@ -199,8 +199,12 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         var reference = new BlobReference(new Uri(behindGate.ContainerUri + uploaded.Uri.AbsoluteUri[store.ContainerUri.AbsoluteUri.Length..]), uploaded.Sha256);
 
         await publisher.PublishAsync(_destination, WireCodec.EncodeClaimCheck(insert, reference));
-        // Longer than the fetch's own retry (7 attempts, ~11 s): without the breaker this is a dead letter.
-        await Task.Delay(TimeSpan.FromSeconds(20));
+        // The fetch's own retry (7 attempts, ~11 s) gave up, which without the breaker is a dead letter, and the
+        // breaker's trials kept failing: the message is held.
+        await Eventually.WaitFor(
+            () => Task.FromResult(_fleet!.OutageOf(_destination) is { } outage && outage.StartsWith("blob service down", StringComparison.Ordinal)
+                && int.Parse(System.Text.RegularExpressions.Regex.Match(outage, @"(\d+) trial\(s\)$").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 2),
+            TimeSpan.FromSeconds(90), () => $"outage: {_fleet!.OutageOf(_destination)}; dead letters: {string.Join("; ", _observer.DeadLetters)}");
         Assert.Empty(_observer.DeadLetters);
         Assert.Empty(_observer.Results);
 
@@ -250,8 +254,10 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
             ["WORKERS_BLOB_CONTAINER"] = _container,
         };
 
-        // Older than 10 s by the time gc runs; "recent" is uploaded just before it, so a slow process start cannot age it.
-        await Task.Delay(TimeSpan.FromSeconds(12));
+        // Older than 10 s by the time gc runs, by the blob service's own Last-Modified (its clock, not ours); "recent"
+        // is uploaded just before it, so a slow process start cannot age it.
+        var oldModified = (await Container().GetBlobClient("claim-check/gc/t/old.arrow").GetPropertiesAsync()).Value.LastModified;
+        await Eventually.WaitFor(() => Task.FromResult(DateTimeOffset.UtcNow - oldModified > TimeSpan.FromSeconds(10.5)), TimeSpan.FromSeconds(30), () => $"old.arrow last modified {oldModified:O}");
         using (var dryRun = WorkersProcess.Start(environment, "blobs", "gc", config, "--older-than", "10s", "--dry-run"))
         {
             Assert.True(await dryRun.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, dryRun.Output);

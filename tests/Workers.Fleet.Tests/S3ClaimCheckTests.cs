@@ -120,11 +120,14 @@ public sealed class S3ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         var old = await store.UploadAsync("claim-check/gc/t/old.arrow", new byte[10], CancellationToken.None);
         var referenced = await store.UploadAsync("claim-check/gc/t/referenced.arrow", new byte[10], CancellationToken.None);
         await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "other/keep.txt", ContentBody = "not ours", UseChunkEncoding = false });
-        // The emulator stamps objects with its own clock: leave a clear second between the old ones, the cutoff and the recent one.
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
-        var cutoff = DateTimeOffset.UtcNow;
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
-        await store.UploadAsync("claim-check/gc/t/recent.arrow", new byte[10], CancellationToken.None);
+        // The emulator stamps objects with its own clock, to the second: the cutoff is just after the old ones' stamps,
+        // and "recent" is written until the emulator stamps it past the cutoff.
+        var cutoff = (await ListedAsync(store)).Max(item => item.LastModified) + TimeSpan.FromMilliseconds(1);
+        await Eventually.WaitFor(async () =>
+        {
+            await store.UploadAsync("claim-check/gc/t/recent.arrow", new byte[10], CancellationToken.None);
+            return (await ListedAsync(store)).Single(item => item.Name == "claim-check/gc/t/recent.arrow").LastModified >= cutoff;
+        }, TimeSpan.FromSeconds(30), () => "the emulator's clock never passed the cutoff");
 
         var dryRun = await ClaimCheckCollector.CollectAsync(store, cutoff, [referenced.Uri], dryRun: true, CancellationToken.None);
         var result = await ClaimCheckCollector.CollectAsync(store, cutoff, [referenced.Uri, new Uri("https://elsewhere.example/claim-check/gc/t/recent.arrow")], dryRun: false, CancellationToken.None);
@@ -140,16 +143,16 @@ public sealed class S3ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
     {
         using var store = Store();
         await store.UploadAsync("claim-check/gc/t/again.arrow", new byte[10], CancellationToken.None);
-        var listed = new List<(string Name, DateTimeOffset LastModified)>();
-        await foreach (var item in store.ListAsync(CancellationToken.None))
-        {
-            listed.Add(item);
-        }
+        var listed = await ListedAsync(store);
 
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
-        await store.UploadAsync("claim-check/gc/t/again.arrow", new byte[10], CancellationToken.None);
-
+        // Rewritten until the emulator's clock (to the second) stamps it differently from the listing.
         var (name, lastModified) = Assert.Single(listed);
+        await Eventually.WaitFor(async () =>
+        {
+            await store.UploadAsync("claim-check/gc/t/again.arrow", new byte[10], CancellationToken.None);
+            return (await ListedAsync(store)).Single().LastModified != lastModified;
+        }, TimeSpan.FromSeconds(30), () => "the emulator's clock never moved on");
+
         Assert.False(await store.DeleteAsync(name, lastModified, CancellationToken.None));
         Assert.Equal(["claim-check/gc/t/again.arrow"], await KeysAsync());
     }
@@ -258,6 +261,17 @@ public sealed class S3ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
         using var buffer = new MemoryStream();
         await response.ResponseStream.CopyToAsync(buffer);
         return buffer.ToArray();
+    }
+
+    static async Task<List<(string Name, DateTimeOffset LastModified)>> ListedAsync(S3ClaimStore store)
+    {
+        var listed = new List<(string Name, DateTimeOffset LastModified)>();
+        await foreach (var item in store.ListAsync(CancellationToken.None))
+        {
+            listed.Add(item);
+        }
+
+        return listed;
     }
 
     async Task<List<string>> KeysAsync()

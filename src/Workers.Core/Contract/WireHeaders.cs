@@ -21,4 +21,10 @@ public static class WireHeaders
 
     /// <summary>When the first deferral happened (RFC 3339), so that waiting is bounded in time as well.</summary>
     public const string DeferredSince = "x-workers-deferred-since";
+
+    /// <summary>When the last deferral happened (RFC 3339): the next round's waiting is counted from it.</summary>
+    public const string DeferredAt = "x-workers-deferred-at";
+
+    /// <summary>How long a delete-stale has waited so far, in milliseconds, not counting the destination's outages.</summary>
+    public const string Waited = "x-workers-waited-ms";
 }

@@ -17,7 +17,7 @@ namespace Workers.Messaging.Consuming;
 /// through the destination writer with the transient retry, each step behind its service's breaker; what fails is
 /// classified once (<see cref="DeliveryFailure"/>). Poison is rethrown for MassTransit to move to the error queue
 /// (with our reason headers); a cancelled delivery is rethrown unacknowledged, so it goes back to the queue; a
-/// delete-stale that must wait goes back to the queue's tail.
+/// delete-stale that must wait is put away by the transport for a pause (<see cref="DeleteStaleDeferral"/>).
 /// </summary>
 sealed partial class DestinationConsumer(
     DestinationWriter writer,
@@ -26,7 +26,8 @@ sealed partial class DestinationConsumer(
     OutageBreaker? blobBreaker,
     WorkerOptions options,
     IDeliveryObserver? observer,
-    ILogger logger) : IConsumer<WireMessage>
+    ILogger logger,
+    DeleteStaleDeferral deferral) : IConsumer<WireMessage>
 {
     public async Task Consume(ConsumeContext<WireMessage> context)
     {
@@ -207,34 +208,16 @@ sealed partial class DestinationConsumer(
 
     async Task DeferAsync(ConsumeContext<WireMessage> context, WireMessage wire, ApplyResult result)
     {
-        var deferrals = int.TryParse(wire.Header(WireHeaders.Deferrals), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        var since = SyncTimes.TryParse(wire.Header(WireHeaders.DeferredSince) ?? "", out var first) ? first : DateTime.UtcNow;
-        if (DateTime.UtcNow - since > options.DeleteStaleMaxWait)
-        {
-            throw new DeleteStaleTimeoutException(
-                $"{result.Summary} after {options.DeleteStaleMaxWait.TotalMinutes:F0} min; replay it once the sync's batches are applied");
-        }
-
-        // A short pause so that an idle queue does not spin; the slot is freed well before the batches need it.
-        var pause = TimeSpan.FromMilliseconds(Math.Min(1000, options.DeleteStaleFirstPause.TotalMilliseconds * Math.Pow(2, Math.Min(deferrals, 10))));
-        await Task.Delay(pause, context.CancellationToken);
-
-        var headers = new Dictionary<string, string>(wire.Headers, StringComparer.Ordinal)
-        {
-            [WireHeaders.Deferrals] = (deferrals + 1).ToString(CultureInfo.InvariantCulture),
-            [WireHeaders.DeferredSince] = SyncTimes.Format(since),
-        };
-        var endpoint = await context.GetSendEndpoint(context.ReceiveContext.InputAddress);
-        await endpoint.Send(wire with { Headers = headers }, send => send.Serializer = ArrowMessageSerializer.Instance, context.CancellationToken);
-        LogDeferred(logger, wire.Header(WireHeaders.Table) ?? "?", result.Summary, deferrals + 1);
-        observer?.Deferred(writer.Spec.Name, wire, result, deferrals + 1);
+        var round = await deferral.DeferAsync(context, wire, result.Summary);
+        LogDeferred(logger, wire.Header(WireHeaders.Table) ?? "?", result.Summary, round.Number, round.Pause.TotalSeconds);
+        observer?.Deferred(writer.Spec.Name, wire, result, round.Number);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Table}: {Summary}")]
     static partial void LogApplied(ILogger logger, MessageKind kind, string table, string summary);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "delete-stale {Table} {Summary}; back to the queue (deferral {Deferrals})")]
-    static partial void LogDeferred(ILogger logger, string table, string summary, int deferrals);
+    [LoggerMessage(Level = LogLevel.Information, Message = "delete-stale {Table} {Summary}; back to the queue in {PauseSeconds:F1} s (deferral {Deferrals})")]
+    static partial void LogDeferred(ILogger logger, string table, string summary, int deferrals, double pauseSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Destination still down after holding {Message} for {HeldSeconds:F0} s; handed back to the queue")]
     static partial void LogHandedBack(ILogger logger, string message, double heldSeconds);

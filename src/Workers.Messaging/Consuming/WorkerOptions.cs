@@ -8,11 +8,19 @@ public sealed record WorkerOptions
     /// <summary>Messages handled at once per destination queue.</summary>
     public int ConcurrentMessages { get; init; } = 2;
 
-    /// <summary>How long a delete-stale may wait, in total, for the batches of its sync.</summary>
+    /// <summary>
+    /// How long a delete-stale may wait, in total, for the batches of its sync; time while the destination's (or
+    /// its blob service's) breaker is open does not count.
+    /// </summary>
     public TimeSpan DeleteStaleMaxWait { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Pause before a waiting delete-stale goes back to the queue (doubles up to 1 s).</summary>
+    /// <summary>
+    /// How long a waiting delete-stale is put away before it comes back to the queue (held by the transport, not in
+    /// a consumer slot); doubles each round up to <see cref="DeleteStaleMaxPause"/>.
+    /// </summary>
     public TimeSpan DeleteStaleFirstPause { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan DeleteStaleMaxPause { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Transient errors: attempts after the first, and the time after which no new attempt starts (an attempt

@@ -9,7 +9,8 @@ namespace Workers.Messaging.RabbitMq;
 /// <summary>
 /// Workers on RabbitMQ: one durable quorum queue <c>workers.&lt;dest&gt;</c> per destination, consumed with the
 /// raw Arrow deserializer (no MassTransit envelope), dead letters in <c>workers.&lt;dest&gt;_error</c> with our
-/// reason headers. The same consumer as the embedded fleet.
+/// reason headers, a delete-stale that waits for its batches put away in <c>workers.&lt;dest&gt;_wait</c>. The same
+/// consumer as the embedded fleet.
 /// </summary>
 public sealed class RabbitMqFleet : IAsyncDisposable
 {
@@ -56,6 +57,7 @@ public sealed class RabbitMqFleet : IAsyncDisposable
             {
                 await channel.QueueDeclareAsync(WorkerQueues.Error(writer.Spec.Name), durable: true, exclusive: false, autoDelete: false,
                     arguments: WorkerQueues.ErrorArguments(writer.Spec.Name), cancellationToken: cancellationToken);
+                await WorkerQueues.DeclareWaitAsync(channel, writer.Spec.Name, cancellationToken);
             }
         }
 
@@ -93,7 +95,8 @@ public sealed class RabbitMqFleet : IAsyncDisposable
 
                     endpoint.ConfigureConsumeTopology = false;
                     endpoint.PrefetchCount = options.ConcurrentMessages * 2;
-                    breakers[writer.Spec.Name] = WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory);
+                    breakers[writer.Spec.Name] = WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory,
+                        new Uri($"exchange:{WorkerQueues.Wait(writer.Spec.Name)}"));
                 });
             }
         });

@@ -24,6 +24,36 @@ public static class WorkerQueues
 
     public static string Error(string destination) => $"workers.{destination}_error";
 
+    /// <summary>
+    /// Where workers put a delete-stale that waits for its sync's batches: nobody consumes it, each message expires
+    /// after its pause (its own TTL) and the broker dead-letters it back into the main queue. Workers declare it
+    /// (with an exchange of the same name, the one they send to); publishers never need it.
+    /// </summary>
+    public static string Wait(string destination) => $"workers.{destination}_wait";
+
+    /// <summary>
+    /// The wait queue's arguments: a quorum queue whose expired messages go back to the main queue, at least once
+    /// (RabbitMQ 3.10's at-least-once dead-lettering needs <c>reject-publish</c> overflow), so none can be lost on the way.
+    /// </summary>
+    public static Dictionary<string, object?> WaitArguments(string destination) => new(StringComparer.Ordinal)
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-dead-letter-exchange"] = "",
+        ["x-dead-letter-routing-key"] = Main(destination),
+        ["x-dead-letter-strategy"] = "at-least-once",
+        ["x-overflow"] = "reject-publish",
+    };
+
+    /// <summary>Declares the wait queue and its exchange (idempotent).</summary>
+    public static async Task DeclareWaitAsync(IChannel channel, string destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        var wait = Wait(destination);
+        await channel.ExchangeDeclareAsync(wait, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(wait, durable: true, exclusive: false, autoDelete: false, arguments: WaitArguments(destination), cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(wait, wait, routingKey: "", cancellationToken: cancellationToken);
+    }
+
     /// <summary>The main queue's arguments; they must be exactly these, or RabbitMQ refuses the declare (PRECONDITION_FAILED).</summary>
     public static Dictionary<string, object?> MainArguments(string destination, int? deliveryLimit = null)
     {

@@ -13,7 +13,8 @@ namespace Workers.Messaging.Resilience;
 /// ends with them: on shutdown their cancellation returns the messages to the queue.
 /// </summary>
 /// <param name="service">What is down, for the log: "Destination", "Blob service".</param>
-sealed partial class OutageBreaker(string service, BreakerOptions options, TimeProvider time, ILogger logger)
+/// <param name="history">Where the endpoint keeps its open intervals (a delete-stale's bound does not count them).</param>
+sealed partial class OutageBreaker(string service, BreakerOptions options, TimeProvider time, ILogger logger, OutageHistory? history = null)
 {
     readonly Lock _gate = new();
     TaskCompletionSource? _open;              // non-null while open; completed when it closes
@@ -60,6 +61,7 @@ sealed partial class OutageBreaker(string service, BreakerOptions options, TimeP
             _trials = 0;
             _cause = Describe(cause);
             _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            history?.Opened();
         }
 
         LogOpened(logger, service, cause.GetType().Name, Core.Config.Secrets.Redact(cause.Message), options.FirstTrialDelay.TotalSeconds);
@@ -121,6 +123,11 @@ sealed partial class OutageBreaker(string service, BreakerOptions options, TimeP
         {
             open = _open;
             _open = null;
+            if (open is not null)
+            {
+                history?.Closed();
+            }
+
             downSeconds = (time.GetUtcNow() - _openedAt).TotalSeconds;
             trials = _trials;
             EndTrial();

@@ -1,4 +1,6 @@
 using Azure;
+using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Workers.Core.Contract;
@@ -51,6 +53,80 @@ public sealed class DeliveryFailureTests
         var destination = new Workers.Destinations.Sqlite.SqliteDestinationFactory().Create(Spec("sqlite", Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".db")));
         Assert.Equal(expected, DeliveryFailure.Classify(new SqliteException("sqlite said no", code), destination, CancellationToken.None));
     }
+
+    /// <summary>
+    /// DuckDB has no error codes to put in a table: each row is a real error of the real engine. A write conflict
+    /// between two transactions and a file locked by another process are transient; the rest is the message's.
+    /// </summary>
+    [Fact]
+    public async Task DuckDb_ByTheEnginesOwnErrors()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "workers-classify-" + Guid.NewGuid().ToString("N") + ".duckdb");
+        try
+        {
+            await using (var destination = new Workers.Destinations.DuckDb.DuckDbDestinationFactory().Create(Spec("duckdb", path)))
+            {
+                await using var first = new DuckDBConnection($"Data Source={path}");
+                await using var second = new DuckDBConnection($"Data Source={path}");
+                await first.OpenAsync();
+                await second.OpenAsync();
+                await DuckDb(first, "CREATE TABLE t (id BIGINT PRIMARY KEY, v INTEGER); INSERT INTO t VALUES (1, 0)");
+
+                Assert.Equal(FailureKind.Poison, Classify(destination, await DuckDbError(first, "SELECT * FROM missing")));             // catalog
+                Assert.Equal(FailureKind.Poison, Classify(destination, await DuckDbError(first, "INSERT INTO t VALUES (1, 1)")));        // constraint
+                Assert.Equal(FailureKind.Poison, Classify(destination, await DuckDbError(first, "SELECT CAST('abc' AS INTEGER)")));     // conversion
+
+                // Two transactions update the same row: the second one's conflict passes once the first commits.
+                await using var one = await first.BeginTransactionAsync();
+                await DuckDb(first, "UPDATE t SET v = 1 WHERE id = 1");
+                await using var two = await second.BeginTransactionAsync();
+                var conflict = await DuckDbError(second, "UPDATE t SET v = 2 WHERE id = 1");
+                Assert.Equal(DuckDBErrorType.Transaction, conflict.ErrorType);
+                Assert.Equal(FailureKind.Transient, Classify(destination, conflict));
+            }
+
+            // Another process holds the file's lock (perl is part of every Debian system): DuckDB's one-writer rule.
+            using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("perl")
+            {
+                ArgumentList =
+                {
+                    "-e",
+                    "$| = 1; use Fcntl; open(my $f, '+<', $ARGV[0]) or die \"open: $!\"; my $l = pack('s s x4 q q i x4', F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLK, $l) or die \"lock: $!\"; print \"locked\\n\"; <STDIN>;",
+                    path,
+                },
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+            })!;
+            Assert.Equal("locked", await holder.StandardOutput.ReadLineAsync());
+            await using (var locked = new Workers.Destinations.DuckDb.DuckDbDestinationFactory().Create(Spec("duckdb", path)))
+            {
+                await using var connection = new DuckDBConnection($"Data Source={path}");
+                var error = await Assert.ThrowsAsync<DuckDBException>(() => connection.OpenAsync());
+                Assert.Contains("Could not set lock on file", error.Message, StringComparison.Ordinal);
+                Assert.Equal(FailureKind.Transient, Classify(locked, error));
+            }
+
+            holder.StandardInput.Close();
+            await holder.WaitForExitAsync();
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".wal");
+        }
+    }
+
+    static FailureKind Classify(IDestination destination, Exception error) => DeliveryFailure.Classify(error, destination, CancellationToken.None);
+
+    static async Task DuckDb(DuckDBConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    static async Task<DuckDBException> DuckDbError(DuckDBConnection connection, string sql) =>
+        await Assert.ThrowsAsync<DuckDBException>(() => DuckDb(connection, sql));
 
     [Theory]
     [InlineData(503, true)]
