@@ -26,8 +26,9 @@ public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<P
     [Fact]
     public async Task BrokerStopped10sMidPublish_TwoWorkers_SyncWaitExitsZero_AndEveryRowIsThereOnce()
     {
-        // Small batches: publishing takes long enough (6,000 confirmed messages) that the broker surely stops mid-way.
-        var config = Config(rows: 60_000, batch: 20);
+        // Tiny batches: with confirms outstanding, publishing 40,000 messages still takes long enough that the broker
+        // surely stops mid-way.
+        var config = Config(rows: 100_000, batch: 5);
         using var first = WorkersProcess.Start(_environment, "run", config);
         using var second = WorkersProcess.Start(_environment, "run", config);
         await first.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
@@ -45,10 +46,10 @@ public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<P
         Assert.Contains("Broker connection lost", sync.Output, StringComparison.Ordinal);
         Assert.Contains("sent again after the broker connection was lost", sync.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", sync.Output, StringComparison.Ordinal);
-        await Eventually.WaitFor(async () => await Count("test_sub_table") == 60_000, TimeSpan.FromSeconds(120), () => first.Output + second.Output);
-        Assert.Equal(60_000, await Count("test_some_table"));
-        Assert.Equal(60_000, await Scalar($"SELECT count(DISTINCT id) FROM \"{_schema}\".test_some_table"));
-        Assert.Equal(6000, await Count("_workers_batches"));
+        await Eventually.WaitFor(async () => await Count("test_sub_table") == 100_000, TimeSpan.FromSeconds(120), () => first.Output + second.Output);
+        Assert.Equal(100_000, await Count("test_some_table"));
+        Assert.Equal(100_000, await Scalar($"SELECT count(DISTINCT id) FROM \"{_schema}\".test_some_table"));
+        Assert.Equal(40_000, await Count("_workers_batches"));
         Assert.Contains("reached again", first.Output + second.Output, StringComparison.Ordinal);
     }
 

@@ -530,5 +530,7 @@ public sealed class ClaimCheckTests(ITestOutputHelper output) : IAsyncLifetime
             Messages.Enqueue((destination, message));
             await inner.PublishAsync(destination, message, cancellationToken);
         }
+
+        public Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
     }
 }

@@ -158,7 +158,10 @@ static class SyncCommand
         var report = new SourceReport();
         foreach (var (spec, source) in sources)
         {
-            if (await report.RunAsync(spec, source, runner, plugins, cancellationToken) is not { } sync)
+            var run = await report.RunAsync(spec, source, runner, plugins, cancellationToken);
+            // What a failed plugin published before it failed is confirmed too, so that --wait can follow it.
+            await publisher.FlushAsync(cancellationToken);
+            if (run is not { } sync)
             {
                 break;
             }
@@ -291,6 +294,8 @@ static class SyncCommand
     sealed class NotifyingPublisher(ISyncPublisher inner, Action<string, WireMessage> before) : ISyncPublisher
     {
         public long MaxBodyBytes => inner.MaxBodyBytes;
+
+        public Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
         public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
         {

@@ -17,6 +17,7 @@ internal sealed class BrokerWriteTarget(ISyncPublisher publisher, SyncWaiter wai
 
     public async Task WaitForWorkersAsync(CancellationToken cancellationToken)
     {
+        await publisher.FlushAsync(cancellationToken);
         while (true)
         {
             var progress = waiter.Progress();

@@ -14,6 +14,8 @@ public sealed class TracingPublisher(ISyncPublisher inner) : ISyncPublisher
     /// <summary>The transport's limit: the session splits a batch by it, so a wrapper must not hide it.</summary>
     public long MaxBodyBytes => inner.MaxBodyBytes;
 
+    public Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
     public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
     {
         using var activity = WorkersActivities.StartPublish(destination, message);

@@ -21,6 +21,8 @@ public sealed class ClaimCheckPublisher(ISyncPublisher inner, IClaimStore store)
     /// <summary>Inserts over the threshold go by claim check, up to the blob size workers download (1 GiB).</summary>
     public long MaxBodyBytes => Math.Max(inner.MaxBodyBytes, ClaimCheckSettings.MaxBlobBytes);
 
+    public Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
     /// <summary>Batches that went by claim check, and their bytes (each counted once, however many destinations).</summary>
     public long Uploads { get; private set; }
 

@@ -13,22 +13,30 @@ namespace Workers.Messaging.RabbitMq;
 /// <summary>
 /// Publishes a sync to RabbitMQ exactly as docs/wire-format.md tells any other language to: the destination's
 /// queues declared (idempotently), the default exchange, string headers, persistent, mandatory, and a publisher
-/// confirm awaited for every message — so a message the broker did not take is an error, never a loss. When the
-/// connection is lost (a broker restart) the message that was not confirmed is sent again on a new connection, for
-/// at most <see cref="ReconnectBound"/>; a duplicate is harmless (the batch ledger applies a batch once). A nack or
-/// a return (no such queue) still stops the sync.
+/// confirm for every message — so a message the broker did not take is an error, never a loss. Up to
+/// <see cref="MaxOutstanding"/> messages are in flight unconfirmed (one confirm awaited per message costs a round
+/// trip each); <see cref="FlushAsync"/> returns once every one is confirmed. When the connection is lost (a broker
+/// restart) every message not yet confirmed is sent again, in order, on a new connection, for at most
+/// <see cref="ReconnectBound"/>; a duplicate is harmless (the batch ledger applies a batch once). A nack or a
+/// return (no such queue) still stops the sync, at the publish or flush that sees it.
 /// </summary>
 public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
 {
-    /// <summary>How long one message is re-sent across a lost connection before the sync gives up (documented in docs/operations.md).</summary>
+    /// <summary>How long unconfirmed messages are re-sent across a lost connection before the sync gives up (documented in docs/operations.md).</summary>
     public static readonly TimeSpan ReconnectBound = TimeSpan.FromMinutes(2);
+
+    /// <summary>How many messages may wait for their confirm at once: the publisher holds their bodies until then.</summary>
+    public const int MaxOutstanding = 256;
 
     readonly BrokerAddress _broker;
     readonly ILogger _logger;
     readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
     readonly SemaphoreSlim _gate = new(1, 1);
+    // Sent and not yet known confirmed, oldest first.
+    readonly Queue<Pending> _unconfirmed = new();
     IConnection? _connection;
     IChannel? _channel;
+    DateTime? _lostAt;
 
     RabbitMqPublisher(BrokerAddress broker, ILogger logger)
     {
@@ -50,73 +58,162 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
     /// <summary>RabbitMQ's default max_message_size, what the workers take.</summary>
     public long MaxBodyBytes => WorkerQueues.MaxBodyBytes;
 
+    /// <summary>Sends the message; returns once it is sent and at most <see cref="MaxOutstanding"/> messages wait for their confirm.</summary>
     public async Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var queue = WorkerQueues.Main(destination);
-        var properties = new BasicProperties
+        var pending = new Pending(destination, WorkerQueues.Main(destination), new BasicProperties
         {
             ContentType = WireHeaders.ContentType,
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = message.MessageId.ToString(),
             Headers = message.Headers.ToDictionary(h => h.Key, h => (object?)Encoding.UTF8.GetBytes(h.Value)),
-        };
+        }, message.Body);
 
-        // One channel, one publish at a time: a confirm belongs to the publish that awaits it.
+        // One channel, one publisher at a time: confirms come back in the order the messages were sent.
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var lostAt = (DateTime?)null;
-            var pause = TimeSpan.FromMilliseconds(250);
             while (true)
             {
                 try
                 {
-                    if (_channel is null)
-                    {
-                        await OpenAsync(cancellationToken);
-                        _declared.Clear();
-                    }
-
-                    if (!_declared.ContainsKey(queue))
-                    {
-                        await WorkerQueues.DeclareAsync(_channel!, destination, cancellationToken);
-                        _declared[queue] = true;
-                    }
-
-                    await _channel!.BasicPublishAsync("", queue, mandatory: true, properties, message.Body, cancellationToken);
-                    if (lostAt is { } since)
-                    {
-                        Resent++;
-                        LogReconnected(_logger, _broker.Host, _broker.Port, (DateTime.UtcNow - since).TotalSeconds);
-                    }
-
-                    return;
+                    await SendAsync(pending, cancellationToken);
+                    break;
                 }
                 catch (Exception ex) when (IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested)
                 {
-                    // Not confirmed: whether the broker kept it is unknown, so it is sent again on a new connection.
-                    await CloseAsync();
-                    if (lostAt is null)
-                    {
-                        lostAt = DateTime.UtcNow;
-                        LogLost(_logger, _broker.Host, _broker.Port, Reason(ex), ReconnectBound.TotalSeconds);
-                    }
-                    else if (DateTime.UtcNow - lostAt > ReconnectBound)
-                    {
-                        throw new BrokerUnreachableException(
-                            $"{BrokerUnreachableException.At(_broker, ex).Message}; gave up re-sending after {ReconnectBound.TotalSeconds:F0} s, run the sync again", ex);
-                    }
-
-                    await Task.Delay(pause, cancellationToken);
-                    pause = pause * 2 < TimeSpan.FromSeconds(5) ? pause * 2 : TimeSpan.FromSeconds(5);
+                    await RecoverAsync(ex, cancellationToken);
                 }
+            }
+
+            _unconfirmed.Enqueue(pending);
+            while (_unconfirmed.Count > MaxOutstanding || (_unconfirmed.Count > 0 && _unconfirmed.Peek().Confirm!.IsCompleted))
+            {
+                await SettleOldestAsync(cancellationToken);
             }
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Returns once the broker confirmed every message published so far; throws on a nack or a return.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            while (_unconfirmed.Count > 0)
+            {
+                await SettleOldestAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    async Task SendAsync(Pending pending, CancellationToken cancellationToken)
+    {
+        if (_channel is null)
+        {
+            await OpenAsync(cancellationToken);
+            _declared.Clear();
+        }
+
+        if (!_declared.ContainsKey(pending.Queue))
+        {
+            await WorkerQueues.DeclareAsync(_channel!, pending.Destination, cancellationToken);
+            _declared[pending.Queue] = true;
+        }
+
+        // With confirmation tracking the library's task ends with the confirm; it is kept, not awaited, here.
+        pending.Confirm = _channel!.BasicPublishAsync("", pending.Queue, mandatory: true, pending.Properties, pending.Body, cancellationToken).AsTask();
+        if (pending.Confirm.IsFaulted)
+        {
+            await pending.Confirm;   // failed before it left: the caller handles it now
+        }
+    }
+
+    /// <summary>Waits for the oldest message's confirm; a lost connection re-sends every unconfirmed message.</summary>
+    async Task SettleOldestAsync(CancellationToken cancellationToken)
+    {
+        var oldest = _unconfirmed.Peek();
+        try
+        {
+            await oldest.Confirm!.WaitAsync(cancellationToken);
+            _unconfirmed.Dequeue();
+            if (_lostAt is { } since)
+            {
+                _lostAt = null;
+                LogReconnected(_logger, _broker.Host, _broker.Port, (DateTime.UtcNow - since).TotalSeconds);
+            }
+        }
+        catch (Exception ex) when (IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            await RecoverAsync(ex, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A new connection, and every message not confirmed sent again on it in order: whether the broker kept them is
+    /// unknown. Gives up once the connection has been lost for longer than <see cref="ReconnectBound"/>.
+    /// </summary>
+    async Task RecoverAsync(Exception lost, CancellationToken cancellationToken)
+    {
+        var pause = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            await CloseAsync();
+            if (_lostAt is null)
+            {
+                _lostAt = DateTime.UtcNow;
+                LogLost(_logger, _broker.Host, _broker.Port, Reason(lost), ReconnectBound.TotalSeconds);
+            }
+            else if (DateTime.UtcNow - _lostAt > ReconnectBound)
+            {
+                throw new BrokerUnreachableException(
+                    $"{BrokerUnreachableException.At(_broker, lost).Message}; gave up re-sending after {ReconnectBound.TotalSeconds:F0} s, run the sync again", lost);
+            }
+
+            await Task.Delay(pause, cancellationToken);
+            pause = pause * 2 < TimeSpan.FromSeconds(5) ? pause * 2 : TimeSpan.FromSeconds(5);
+            try
+            {
+                foreach (var pending in _unconfirmed)
+                {
+                    if (pending.Confirm is { IsCompletedSuccessfully: true })
+                    {
+                        continue;
+                    }
+
+                    Observe(pending.Confirm);
+                    await SendAsync(pending, cancellationToken);
+                    Resent++;
+                }
+
+                return;
+            }
+            catch (Exception ex) when (IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                lost = ex;
+            }
+        }
+    }
+
+    // A replaced confirm's failure is known and handled: keep it from surfacing as an unobserved task exception.
+    static void Observe(Task? task) => task?.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+    sealed class Pending(string destination, string queue, BasicProperties properties, ReadOnlyMemory<byte> body)
+    {
+        public string Destination { get; } = destination;
+        public string Queue { get; } = queue;
+        public BasicProperties Properties { get; } = properties;
+        public ReadOnlyMemory<byte> Body { get; } = body;
+        public Task? Confirm { get; set; }
     }
 
     // A connection or channel that went away under us, or a broker not answering yet; not a nack or a return.
@@ -181,11 +278,16 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var pending in _unconfirmed)
+        {
+            Observe(pending.Confirm);
+        }
+
         await CloseAsync();
         _gate.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Broker connection lost at {Host}:{Port} ({Reason}); reconnecting and re-sending what was not confirmed, for up to {BoundSeconds:F0} s")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Broker connection lost at {Host}:{Port} ({Reason}); reconnecting and re-sending every message not confirmed, for up to {BoundSeconds:F0} s")]
     static partial void LogLost(ILogger logger, string host, int port, string reason, double boundSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Broker at {Host}:{Port} reached again after {DownSeconds:F1} s; publishing goes on")]
