@@ -137,6 +137,8 @@ public sealed class SyncSession
             throw new InvalidOperationException("the sync is already complete");
         }
 
+        // The contract (docs/wire-format.md §7.1): a delete-stale goes out once its table's inserts are confirmed.
+        await _publisher.FlushAsync(cancellationToken);
         foreach (var table in _tables.Values.Where(t => !keepStaleRowsOf.Contains(t.Table)))
         {
             await PublishAsync(WireCodec.EncodeDeleteStale(Sync, table.Table, table.Batches), cancellationToken);

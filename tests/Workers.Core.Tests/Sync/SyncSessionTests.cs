@@ -33,6 +33,23 @@ public sealed class SyncSessionTests
     }
 
     [Fact]
+    public async Task Session_ConfirmsEveryInsert_BeforeItPublishesTheDeleteStales()
+    {
+        var publisher = new RecordingPublisher();
+        var schema = TestData.AllTypesSchema("session_t");
+        var session = SyncSession.Begin(publisher, "my-source", ["a"]);
+
+        await session.WriteAsync(TestData.Generate(schema, 3, new TestDataOptions(1)));
+        await session.WriteAsync(TestData.Generate(schema, 2, new TestDataOptions(1, FirstId: 3)));
+        Assert.Empty(publisher.Flushes);
+        await session.CompleteAsync();
+
+        // One flush, after both inserts and before the delete-stale (docs/wire-format.md §7.1).
+        Assert.Equal([2], publisher.Flushes);
+        Assert.IsType<DeleteStaleMessage>(WireCodec.Decode(publisher.Sent[^1].Message));
+    }
+
+    [Fact]
     public async Task Session_DeleteRecord_GoesToEveryDestination_AndAddsNoDeleteStale()
     {
         var publisher = new RecordingPublisher();
@@ -143,9 +160,18 @@ public sealed class SyncSessionTests
 
         public long MaxBodyBytes { get; init; } = long.MaxValue;
 
+        /// <summary>How many messages had been sent at each flush.</summary>
+        public List<int> Flushes { get; } = [];
+
         public Task PublishAsync(string destination, WireMessage message, CancellationToken cancellationToken)
         {
             Sent.Add((destination, message));
+            return Task.CompletedTask;
+        }
+
+        public Task FlushAsync(CancellationToken cancellationToken)
+        {
+            Flushes.Add(Sent.Count);
             return Task.CompletedTask;
         }
     }
