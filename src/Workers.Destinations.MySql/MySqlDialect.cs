@@ -124,25 +124,9 @@ sealed class MySqlDialect : SqlDialect
 
     public override IReadOnlyList<string> AlterSql(LiveTable live, TableSchema wanted, MigrationPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(wanted);
-        ArgumentNullException.ThrowIfNull(plan);
         var quoted = Quote(wanted.Name);
-        var statements = new List<string>();
-        foreach (var change in plan.Changes)
-        {
-            switch (change.Kind)
-            {
-                case SchemaChangeKind.AddColumn:
-                    var column = wanted.Column(change.Column)!;
-                    statements.Add($"ALTER TABLE {quoted} ADD COLUMN {Quote(column.Name)} {ColumnDdl(wanted, column)} NULL");
-                    break;
-                case SchemaChangeKind.RemoveUnique when live.UniqueConstraints?.TryGetValue(change.Column, out var index) == true:
-                    statements.Add($"ALTER TABLE {quoted} DROP INDEX {Quote(index)}");
-                    break;
-            }
-        }
-
+        var statements = ColumnChangesSql(live, wanted, plan, column => ColumnDdl(wanted, column) + " NULL", index => $"DROP INDEX {Quote(index)}");
         if (plan.Has(SchemaChangeKind.MoveKeyToCqId))
         {
             // One statement, so that the table is never without a key; old key columns become nullable unless still wanted NOT NULL.

@@ -113,25 +113,9 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
 
     public override IReadOnlyList<string> AlterSql(LiveTable live, TableSchema wanted, MigrationPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(wanted);
-        ArgumentNullException.ThrowIfNull(plan);
         var quoted = Quote(wanted.Name);
-        var statements = new List<string>();
-        foreach (var change in plan.Changes)
-        {
-            switch (change.Kind)
-            {
-                case SchemaChangeKind.AddColumn:
-                    var column = wanted.Column(change.Column)!;
-                    statements.Add($"ALTER TABLE {quoted} ADD COLUMN {Quote(column.Name)} {DeclaredType(column)}");
-                    break;
-                case SchemaChangeKind.RemoveUnique when live.UniqueConstraints?.TryGetValue(change.Column, out var constraint) == true:
-                    statements.Add($"ALTER TABLE {quoted} DROP CONSTRAINT {Quote(constraint)}");
-                    break;
-            }
-        }
-
+        var statements = ColumnChangesSql(live, wanted, plan, DeclaredType, constraint => $"DROP CONSTRAINT {Quote(constraint)}");
         if (plan.Has(SchemaChangeKind.MoveKeyToCqId))
         {
             // CloudQuery's MoveToCQOnly: same constraint name, key on _cq_id, old key columns nullable unless still wanted NOT NULL.

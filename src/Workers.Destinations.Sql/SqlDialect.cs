@@ -217,6 +217,39 @@ public abstract class SqlDialect : IAsyncDisposable
             .ToList();
     }
 
+    /// <summary>
+    /// For a dialect that alters constraints in place: one statement per added column and per dropped unique
+    /// constraint of the plan, in its order. The key move (<see cref="Core.Schema.SchemaChangeKind.MoveKeyToCqId"/>)
+    /// is the caller's.
+    /// </summary>
+    /// <param name="addColumn">The ADD COLUMN clause's column definition (type and nullability).</param>
+    /// <param name="dropUnique">The statement's clause that drops the named unique constraint or index.</param>
+    protected List<string> ColumnChangesSql(LiveTable live, TableSchema wanted, MigrationPlan plan, Func<ColumnSchema, string> addColumn, Func<string, string> dropUnique)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(wanted);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(addColumn);
+        ArgumentNullException.ThrowIfNull(dropUnique);
+        var quoted = Quote(wanted.Name);
+        var statements = new List<string>();
+        foreach (var change in plan.Changes)
+        {
+            switch (change.Kind)
+            {
+                case Core.Schema.SchemaChangeKind.AddColumn:
+                    var column = wanted.Column(change.Column)!;
+                    statements.Add($"ALTER TABLE {quoted} ADD COLUMN {Quote(column.Name)} {addColumn(column)}");
+                    break;
+                case Core.Schema.SchemaChangeKind.RemoveUnique when live.UniqueConstraints?.TryGetValue(change.Column, out var constraint) == true:
+                    statements.Add($"ALTER TABLE {quoted} {dropUnique(constraint)}");
+                    break;
+            }
+        }
+
+        return statements;
+    }
+
     /// <summary>Statements run at the end of every migration of the table (PostgreSQL's performance index).</summary>
     public virtual IEnumerable<string> AfterMigrateSql(TableSchema table) => [];
 
