@@ -34,17 +34,9 @@ sealed class GcsBucketStore(StorageClient client, string bucket, string contentT
         }
     }
 
-    public async Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(write);
-        var temporary = Path.Combine(Path.GetTempPath(), "workers-gcs-" + Guid.NewGuid().ToString("N") + ".tmp");
-        try
+    public Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        SpooledObject.UploadAsync("workers-gcs-", write, async file =>
         {
-            await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
-                FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-            await write(file, cancellationToken);
-            await file.FlushAsync(cancellationToken);
-            file.Position = 0;
             var options = new UploadObjectOptions
             {
                 // A seekable stream is sent from the file, not buffered, so one chunk costs no memory.
@@ -57,13 +49,7 @@ sealed class GcsBucketStore(StorageClient client, string bucket, string contentT
                 await client.DeleteObjectAsync(bucket, key, new DeleteObjectOptions { IfGenerationMatch = stored.Generation }, cancellationToken);
                 throw new ShortObjectException($"{Describe(key)}: the store kept {stored.Size} of {file.Length} bytes; the object was removed");
             }
-        }
-        finally
-        {
-            // DeleteOnClose removes it; this covers a failure before the stream was opened.
-            File.Delete(temporary);
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>The smallest chunk size GCS accepts (a multiple of 256 KiB) that holds the whole object.</summary>
     internal static int SingleChunk(long length)

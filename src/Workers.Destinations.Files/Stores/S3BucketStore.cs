@@ -48,17 +48,9 @@ sealed class S3BucketStore : IFileStore
         }
     }
 
-    public async Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(write);
-        var temporary = Path.Combine(Path.GetTempPath(), "workers-s3-" + Guid.NewGuid().ToString("N") + ".tmp");
-        try
+    public Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        SpooledObject.UploadAsync("workers-s3-", write, async file =>
         {
-            await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
-                FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-            await write(file, cancellationToken);
-            await file.FlushAsync(cancellationToken);
-            file.Position = 0;
             if (file.Length <= settings.PartSize)
             {
                 await _retry.ExecuteAsync(
@@ -75,13 +67,7 @@ sealed class S3BucketStore : IFileStore
             {
                 await UploadInPartsAsync(key, file, cancellationToken);
             }
-        }
-        finally
-        {
-            // DeleteOnClose removes it; this covers a failure before the stream was opened.
-            File.Delete(temporary);
-        }
-    }
+        }, cancellationToken);
 
     async Task UploadInPartsAsync(string key, FileStream file, CancellationToken cancellationToken)
     {
