@@ -30,7 +30,7 @@ public sealed class BreakerTrialTests : IAsyncLifetime
     readonly SyncInfo _sync = SyncInfo.Start("trial", TimeProvider.System);
     readonly Apache.Arrow.Schema _some = new TestSource(new TestSourceSpec()).Tables.Single(t => t.Metadata[CqMetadata.TableName] == TestSource.SomeTable);
 
-    public async Task InitializeAsync() => await Admin($"CREATE SCHEMA \"{_schema}\"");
+    public async Task InitializeAsync() => await Eventually.Execute($"CREATE SCHEMA \"{_schema}\"");
 
     [Fact]
     public async Task SlowHealthyWrite_LongerThanTheRetryBudget_AppliesOnce_AndNeverTripsTheBreaker()
@@ -76,7 +76,7 @@ public sealed class BreakerTrialTests : IAsyncLifetime
         await _observer.WaitFor(o => o.Applied == 1);
 
         // The server refuses every row of this table, while `SELECT current_schema()` still answers.
-        await Admin($"""
+        await Eventually.Execute($"""
             CREATE FUNCTION "{_schema}".refuse() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION '{text}' USING ERRCODE = '{sqlState}'; END $$;
             CREATE TRIGGER refuse BEFORE INSERT ON "{_schema}".{TestSource.SomeTable} FOR EACH ROW EXECUTE FUNCTION "{_schema}".refuse();
@@ -90,7 +90,7 @@ public sealed class BreakerTrialTests : IAsyncLifetime
         Assert.Empty(_observer.DeadLetters);
         Assert.Equal(1, _observer.Applied);
 
-        await Admin($"DROP TRIGGER refuse ON \"{_schema}\".{TestSource.SomeTable}");
+        await Eventually.Execute($"DROP TRIGGER refuse ON \"{_schema}\".{TestSource.SomeTable}");
         await _observer.WaitFor(o => o.Applied == 2);
         Assert.Equal(1, _observer.Closed);
         Assert.Null(fleet.OutageOf(_destination));
@@ -101,7 +101,7 @@ public sealed class BreakerTrialTests : IAsyncLifetime
     [Fact]
     public async Task WrongPassword_HoldsTheMessages_WhileTheOutageNamesTheCause_TheyLandOnceThePasswordIsRight()
     {
-        await Admin($"CREATE ROLE {_role} LOGIN PASSWORD 'right-one'; ALTER SCHEMA \"{_schema}\" OWNER TO {_role}");
+        await Eventually.Execute($"CREATE ROLE {_role} LOGIN PASSWORD 'right-one'; ALTER SCHEMA \"{_schema}\" OWNER TO {_role}");
         var worker = new NpgsqlConnectionStringBuilder(Schema(TestServices.PostgresConnectionString)) { Username = _role, Password = "rotated-one" };
         await using var fleet = await StartAsync(worker.ConnectionString, retryBudget: TimeSpan.FromMilliseconds(300));
         await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
@@ -115,7 +115,7 @@ public sealed class BreakerTrialTests : IAsyncLifetime
         Assert.Equal(0, _observer.Applied);
 
         // The operator sets the password the workers were given: the next trial gets in, and everything lands once.
-        await Admin($"ALTER ROLE {_role} PASSWORD 'rotated-one'");
+        await Eventually.Execute($"ALTER ROLE {_role} PASSWORD 'rotated-one'");
         await _observer.WaitFor(o => o.Applied == 2);
         Assert.Equal(40, await Count(TestSource.SomeTable));
         Assert.Empty(_observer.DeadLetters);
@@ -150,19 +150,11 @@ public sealed class BreakerTrialTests : IAsyncLifetime
 
     Task<long> Count(string table) => Eventually.Scalar(TestServices.PostgresConnectionString, $"SELECT count(*) FROM \"{_schema}\".\"{table}\"");
 
-    static async Task Admin(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestServices.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
     public async Task DisposeAsync()
     {
         await Broker.DeleteAsync($"workers.{_destination}", $"workers.{_destination}_error");
-        await Admin($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
-        await Admin($"DROP ROLE IF EXISTS {_role}");
+        await Eventually.Execute($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        await Eventually.Execute($"DROP ROLE IF EXISTS {_role}");
     }
 
     /// <summary>The in-process worker and its destination, stopped together.</summary>

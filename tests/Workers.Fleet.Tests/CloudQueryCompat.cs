@@ -32,14 +32,14 @@ sealed class CloudQueryCompat : IAsyncDisposable
         var admin = new NpgsqlConnectionStringBuilder(TestServices.PostgresConnectionString);
         var id = Guid.NewGuid().ToString("N")[..10];
         var compat = new CloudQueryCompat("cq_role_" + id, $"Pw{id}+0-[w #@;x", admin.Host!, admin.Port);
-        await AdminAsync($"CREATE ROLE \"{compat.Role}\" LOGIN PASSWORD '{compat.Password}'");
+        await Eventually.Execute($"CREATE ROLE \"{compat.Role}\" LOGIN PASSWORD '{compat.Password}'");
         return compat;
     }
 
     public async Task<string> SchemaAsync()
     {
         var schema = "cq_docs_" + Guid.NewGuid().ToString("N")[..10];
-        await AdminAsync($"CREATE SCHEMA \"{schema}\" AUTHORIZATION \"{Role}\"");
+        await Eventually.Execute($"CREATE SCHEMA \"{schema}\" AUTHORIZATION \"{Role}\"");
         _schemas.Add(schema);
         return schema;
     }
@@ -57,21 +57,13 @@ sealed class CloudQueryCompat : IAsyncDisposable
     public static Task<long> Scalar(string schema, string sql) =>
         Eventually.Scalar(new NpgsqlConnectionStringBuilder(TestServices.PostgresConnectionString) { SearchPath = schema }.ConnectionString, sql);
 
-    static async Task AdminAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestServices.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
     public async ValueTask DisposeAsync()
     {
         foreach (var schema in _schemas)
         {
-            await AdminAsync($"DROP SCHEMA \"{schema}\" CASCADE");
+            await Eventually.Execute($"DROP SCHEMA \"{schema}\" CASCADE");
         }
 
-        await AdminAsync($"DROP ROLE \"{Role}\"");
+        await Eventually.Execute($"DROP ROLE \"{Role}\"");
     }
 }

@@ -166,13 +166,7 @@ public sealed class DeadLetterOperationsTests : IAsyncLifetime
 
     Task<long> Count(string table) => Scalar($"SELECT count(*) FROM \"{table}\"");
 
-    async Task Execute(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    Task Execute(string sql) => Eventually.Execute(sql, _connectionString);
 
     public async Task DisposeAsync()
     {

@@ -29,7 +29,7 @@ public sealed class DeleteStaleWaitTests : IAsyncLifetime
     readonly Apache.Arrow.Schema _some = new TestSource(new TestSourceSpec()).Tables.Single(t => t.Metadata[CqMetadata.TableName] == TestSource.SomeTable);
     readonly WaitObserver _observer = new();
 
-    public async Task InitializeAsync() => await Admin($"CREATE SCHEMA \"{_schema}\"");
+    public async Task InitializeAsync() => await Eventually.Execute($"CREATE SCHEMA \"{_schema}\"");
 
     [Fact]
     public async Task WaitingDeleteStale_WithOneSlot_HoldsNoSlot_TheInsertItWaitsForLands_ThenItApplies()
@@ -82,18 +82,10 @@ public sealed class DeleteStaleWaitTests : IAsyncLifetime
 
     Task<long> Count() => Eventually.Scalar(TestServices.PostgresConnectionString, $"SELECT count(*) FROM \"{_schema}\".{TestSource.SomeTable}");
 
-    static async Task Admin(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestServices.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
     public async Task DisposeAsync()
     {
         await Broker.DeleteAsync(WorkerQueues.Main(_destination), WorkerQueues.Error(_destination), WorkerQueues.Wait(_destination));
-        await Admin($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        await Eventually.Execute($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
     }
 
     /// <summary>When each outcome happened, on one stopwatch; how long the deferred delivery took.</summary>

@@ -17,6 +17,15 @@ static class Eventually
     }
 
     /// <summary>One number from PostgreSQL; -1 while the table does not exist yet.</summary>
+    /// <summary>Runs one statement on the test PostgreSQL (or <paramref name="connectionString"/>'s database).</summary>
+    public static async Task Execute(string sql, string? connectionString = null)
+    {
+        await using var connection = new NpgsqlConnection(connectionString ?? TestServices.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public static async Task<long> Scalar(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

@@ -30,7 +30,7 @@ public sealed class ReplayAfterNewerSyncTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Admin($"CREATE SCHEMA \"{_schema}\"");
+        await Eventually.Execute($"CREATE SCHEMA \"{_schema}\"");
         _connectionString = new NpgsqlConnectionStringBuilder(TestServices.PostgresConnectionString) { SearchPath = _schema }.ConnectionString;
     }
 
@@ -126,26 +126,12 @@ public sealed class ReplayAfterNewerSyncTests : IAsyncLifetime
         Assert.Equal(want.OrderBy(p => p.Key), have.OrderBy(p => p.Key));
     }
 
-    async Task Execute(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    static async Task Admin(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestServices.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    Task Execute(string sql) => Eventually.Execute(sql, _connectionString);
 
     public async Task DisposeAsync()
     {
         await Broker.DeleteAsync(WorkerQueues.Main(_destination), WorkerQueues.Error(_destination), WorkerQueues.Wait(_destination));
-        await Admin($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        await Eventually.Execute($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
     }
 
     sealed class Outcomes : IDeliveryObserver

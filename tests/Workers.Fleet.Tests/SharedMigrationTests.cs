@@ -20,7 +20,7 @@ public sealed class SharedMigrationTests : IAsyncLifetime
 {
     readonly string _schema = "cq_shared_" + Guid.NewGuid().ToString("N")[..8];
 
-    public async Task InitializeAsync() => await Admin($"CREATE SCHEMA \"{_schema}\"");
+    public async Task InitializeAsync() => await Eventually.Execute($"CREATE SCHEMA \"{_schema}\"");
 
     [Fact]
     public async Task LazyMigration_TheDeliveryThatStartedItIsCancelled_TheOtherWaitingOnItStillWritesItsBatch()
@@ -83,13 +83,5 @@ public sealed class SharedMigrationTests : IAsyncLifetime
 
     static Task<long> Scalar(string sql) => Eventually.Scalar(TestServices.PostgresConnectionString, sql);
 
-    static async Task Admin(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestServices.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    public async Task DisposeAsync() => await Admin($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+    public async Task DisposeAsync() => await Eventually.Execute($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
 }

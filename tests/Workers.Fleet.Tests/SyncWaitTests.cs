@@ -12,7 +12,7 @@ public sealed class SyncWaitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await ExecuteAsync(TestServices.PostgresConnectionString, $"CREATE SCHEMA \"{_schema}\"");
+        await Eventually.Execute($"CREATE SCHEMA \"{_schema}\"");
         _connectionString = new NpgsqlConnectionStringBuilder(TestServices.PostgresConnectionString) { SearchPath = _schema }.ConnectionString;
     }
 
@@ -42,7 +42,7 @@ public sealed class SyncWaitTests : IAsyncLifetime
             Assert.Equal(10_000, await CountAsync("test_sub_table"));
 
             // Make safe mode refuse the next sync's schema for one table: its batches are dead-lettered.
-            await ExecuteAsync(_connectionString, "ALTER TABLE test_sub_table ALTER COLUMN seq TYPE text");
+            await Eventually.Execute("ALTER TABLE test_sub_table ALTER COLUMN seq TYPE text", _connectionString);
             using (var sync = WorkersProcess.Start(environment, "sync", config, "--wait"))
             {
                 Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(180)) == 1, sync.Output);
@@ -93,17 +93,9 @@ public sealed class SyncWaitTests : IAsyncLifetime
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
     public async Task DisposeAsync()
     {
-        await ExecuteAsync(TestServices.PostgresConnectionString, $"DROP SCHEMA \"{_schema}\" CASCADE");
+        await Eventually.Execute($"DROP SCHEMA \"{_schema}\" CASCADE");
         Directory.Delete(_directory, recursive: true);
     }
 }

@@ -14,8 +14,8 @@ namespace Workers.Messaging.RabbitMq;
 /// Publishes a sync to RabbitMQ exactly as docs/wire-format.md tells any other language to: the destination's
 /// queues declared (idempotently), the default exchange, string headers, persistent, mandatory, and a publisher
 /// confirm for every message — so a message the broker did not take is an error, never a loss. Up to
-/// <see cref="MaxOutstanding"/> messages are in flight unconfirmed (one confirm awaited per message costs a round
-/// trip each); <see cref="FlushAsync"/> returns once every one is confirmed. When the connection is lost (a broker
+/// <see cref="MaxOutstanding"/> messages (<see cref="MaxOutstandingBytes"/> of bodies) are in flight unconfirmed (one
+/// confirm awaited per message costs a round trip each); <see cref="FlushAsync"/> returns once every one is confirmed. When the connection is lost (a broker
 /// restart) every message not yet confirmed is sent again, in order, on a new connection, for at most
 /// <see cref="ReconnectBound"/>; a duplicate is harmless (the batch ledger applies a batch once). A nack or a
 /// return (no such queue) still stops the sync, at the publish or flush that sees it.
@@ -28,12 +28,21 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
     /// <summary>How many messages may wait for their confirm at once: the publisher holds their bodies until then.</summary>
     public const int MaxOutstanding = 256;
 
+    /// <summary>The most bytes of unconfirmed bodies held: with large batches the bound is this, not the count.</summary>
+    public const long MaxOutstandingBytes = 256L << 20;
+
+    // A confirm later than this is taken for a connection gone without the library noticing (as RabbitMQ's heartbeat would).
+    static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
+
+    static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
     readonly BrokerAddress _broker;
     readonly ILogger _logger;
     readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
     readonly SemaphoreSlim _gate = new(1, 1);
     // Sent and not yet known confirmed, oldest first.
     readonly Queue<Pending> _unconfirmed = new();
+    long _unconfirmedBytes;
     IConnection? _connection;
     IChannel? _channel;
     DateTime? _lostAt;
@@ -74,11 +83,12 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            while (true)
+            for (var retried = false; ; retried = true)
             {
                 try
                 {
                     await SendAsync(pending, cancellationToken);
+                    Resent += retried ? 1 : 0;
                     break;
                 }
                 catch (Exception ex) when (IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested)
@@ -88,7 +98,9 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
             }
 
             _unconfirmed.Enqueue(pending);
-            while (_unconfirmed.Count > MaxOutstanding || (_unconfirmed.Count > 0 && _unconfirmed.Peek().Confirm!.IsCompleted))
+            _unconfirmedBytes += pending.Body.Length;
+            while (_unconfirmed.Count > MaxOutstanding || (_unconfirmed.Count > 1 && _unconfirmedBytes > MaxOutstandingBytes) ||
+                   (_unconfirmed.Count > 0 && _unconfirmed.Peek().Confirm!.IsCompleted))
             {
                 await SettleOldestAsync(cancellationToken);
             }
@@ -144,16 +156,18 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
         var oldest = _unconfirmed.Peek();
         try
         {
-            await oldest.Confirm!.WaitAsync(cancellationToken);
-            _unconfirmed.Dequeue();
+            // A confirm that never comes (a connection gone without the library noticing) is taken for a lost one.
+            await oldest.Confirm!.WaitAsync(ConfirmTimeout, cancellationToken);
+            _unconfirmedBytes -= _unconfirmed.Dequeue().Body.Length;
             if (_lostAt is { } since)
             {
                 _lostAt = null;
                 LogReconnected(_logger, _broker.Host, _broker.Port, (DateTime.UtcNow - since).TotalSeconds);
             }
         }
-        catch (Exception ex) when (IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((IsConnectionLoss(ex) || ex is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
         {
+            // Cancelled without our token: the library gave up the confirm with its channel.
             await RecoverAsync(ex, cancellationToken);
         }
     }
@@ -167,7 +181,6 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
         var pause = TimeSpan.FromMilliseconds(250);
         while (true)
         {
-            await CloseAsync();
             if (_lostAt is null)
             {
                 _lostAt = DateTime.UtcNow;
@@ -178,6 +191,8 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
                 throw new BrokerUnreachableException(
                     $"{BrokerUnreachableException.At(_broker, lost).Message}; gave up re-sending after {ReconnectBound.TotalSeconds:F0} s, run the sync again", lost);
             }
+
+            await CloseAsync();
 
             await Task.Delay(pause, cancellationToken);
             pause = pause * 2 < TimeSpan.FromSeconds(5) ? pause * 2 : TimeSpan.FromSeconds(5);
@@ -253,27 +268,40 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the connection. Closing a connection the broker has already dropped can wait for an answer that never
+    /// comes, so the close is given <see cref="CloseTimeout"/> and then abandoned.
+    /// </summary>
     async Task CloseAsync()
+    {
+        var (channel, connection) = (_channel, _connection);
+        _channel = null;
+        _connection = null;
+        var closing = CloseQuietlyAsync(channel, connection);
+        if (await Task.WhenAny(closing, Task.Delay(CloseTimeout)) != closing)
+        {
+            Observe(closing);
+        }
+    }
+
+    static async Task CloseQuietlyAsync(IChannel? channel, IConnection? connection)
     {
         try
         {
-            if (_channel is not null)
+            if (channel is not null)
             {
-                await _channel.DisposeAsync();
+                await channel.DisposeAsync();
             }
 
-            if (_connection is not null)
+            if (connection is not null)
             {
-                await _connection.DisposeAsync();
+                await connection.DisposeAsync();
             }
         }
         catch (Exception ex) when (IsConnectionLoss(ex))
         {
             // Already gone.
         }
-
-        _channel = null;
-        _connection = null;
     }
 
     public async ValueTask DisposeAsync()
