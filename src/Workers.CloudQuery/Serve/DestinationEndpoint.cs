@@ -1,10 +1,13 @@
 using System.Reflection;
 using System.Text.Json;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Workers.CloudQuery.Protocol.V3;
 using Workers.Core.Config;
+using Workers.Core.Contract;
 using Workers.Core.Destinations;
+using Workers.Core.Schema;
 
 namespace Workers.CloudQuery.Serve;
 
@@ -16,6 +19,9 @@ namespace Workers.CloudQuery.Serve;
 internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.PluginBase
 {
     public const string Name = "workers";
+
+    /// <summary>Rows per Read record: a big table travels as many messages, each well under the 200 MiB limit.</summary>
+    public const int RowsPerRecord = 10_000;
 
     readonly ILogger _logger = serve.Loggers.CreateLogger("Workers.CloudQuery.Serve");
 
@@ -81,6 +87,67 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
         return new Write.Types.Response();
     }
 
+    /// <summary>
+    /// Reads a table back from the destination Init chose, as CloudQuery's SDK server does: the records carry the
+    /// requested table's schema, in chunks of <see cref="RowsPerRecord"/> rows. With a broker, serve reads the
+    /// destination directly with its own file's spec (the workers are not involved).
+    /// </summary>
+    public override async Task Read(Read.Types.Request request, IServerStreamWriter<Read.Types.Response> responseStream, ServerCallContext context)
+    {
+        var destination = serve.InitializedDestination ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, "read failed: call Init before Read"));
+        Apache.Arrow.Schema schema;
+        TableSchema table;
+        try
+        {
+            schema = ArrowIpc.Read(request.Table.Memory).Schema;
+            table = TableSchema.FromArrow(schema);
+        }
+        catch (Exception ex) when (ex is ContractViolationException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"read failed: table: {ex.Message}"));
+        }
+
+        var cancellationToken = context.CancellationToken;
+        IReadOnlyList<object?[]> rows;
+        try
+        {
+            await using var reader = serve.CreateDestination(destination);
+            rows = await reader.ReadAsync(table, cancellationToken);
+        }
+        catch (ConfigException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "read failed: " + Secrets.Redact(ex.Message)));
+        }
+        catch (NotSupportedByDestinationException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, $"read failed: destination \"{destination.Name}\" ({destination.Path}) cannot read a table back: {ex.Message}"));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // As CloudQuery's SDK server: whatever the destination raised (a missing table included) is Internal.
+            Log.ReadFailed(_logger, destination.Name, table.Name, ex.Message);
+            throw new RpcException(new Status(StatusCode.Internal, $"read failed: {destination.Name}: table \"{table.Name}\": {Secrets.Redact(ex.Message)}"));
+        }
+
+        for (var start = 0; start < rows.Count; start += RowsPerRecord)
+        {
+            byte[] record;
+            try
+            {
+                using var batch = ArrowColumns.Batch(schema, rows, start, Math.Min(RowsPerRecord, rows.Count - start));
+                record = ArrowIpc.Write(schema, [batch]);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new RpcException(new Status(StatusCode.Internal, $"read failed: {destination.Name}: table \"{table.Name}\": {ex.Message}"));
+            }
+
+            await responseStream.WriteAsync(new Read.Types.Response { Record = ByteString.CopyFrom(record) }, cancellationToken);
+        }
+
+        Log.Read(_logger, destination.Name, table.Name, rows.Count);
+    }
+
     public override Task<Close.Types.Response> Close(Close.Types.Request request, ServerCallContext context) =>
         Task.FromResult(new Close.Types.Response());
 
@@ -131,6 +198,12 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Write to {Destination} (sync {SyncId}): {Inserts} insert(s), all applied")]
         public static partial void Written(ILogger logger, string destination, Guid syncId, int inserts);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Read of {Table} from {Destination}: {Rows} row(s)")]
+        public static partial void Read(ILogger logger, string destination, string table, int rows);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Read of {Table} from {Destination} failed: {Reason}")]
+        public static partial void ReadFailed(ILogger logger, string destination, string table, string reason);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Write to {Destination} (sync {SyncId}) failed: {Reason}")]
         public static partial void WriteFailed(ILogger logger, string destination, Guid syncId, string reason);
