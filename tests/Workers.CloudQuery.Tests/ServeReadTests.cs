@@ -71,6 +71,25 @@ public sealed class ServeReadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Read_OfRowsOverTheMessageLimitTogether_SplitsTheRecordUntilEachFits()
+    {
+        await StartServeAsync(new Dictionary<string, string>());
+        await InitAsync("lite");
+        var schema = TwoColumns(_prefix + "_wide");
+        var values = new[] { new string('a', 110 * 1024 * 1024), new string('b', 110 * 1024 * 1024) };
+        for (var i = 0; i < values.Length; i++)
+        {
+            using var batch = new RecordBatch(schema, [new Int64Array.Builder().Append(i).Build(), new StringArray.Builder().Append(values[i]).Build()], 1);
+            await WriteAsync(Migrate(schema), Insert(schema, batch));
+        }
+
+        var records = await ReadAsync(schema);
+
+        Assert.Equal([1, 1], records.Select(r => r.Length));
+        Assert.Equal(values, records.Select(r => ((StringArray)r.Column(1)).GetString(0)));
+    }
+
+    [Fact]
     public async Task Read_OfATableThatDoesNotExist_FailsWithInternalNamingTheTable()
     {
         await StartServeAsync(new Dictionary<string, string>());
@@ -162,7 +181,8 @@ public sealed class ServeReadTests : IAsyncLifetime
         var serve = WorkersProcess.Start(environment, "serve", file, "--address", address);
         _started.Add(serve);
         await serve.WaitForOutputAsync("serving CloudQuery plugin protocol v3", TimeSpan.FromSeconds(60));
-        _channel = GrpcChannel.ForAddress("http://" + address);
+        // CloudQuery's 200 MiB limit, as the CLI dials a plugin.
+        _channel = GrpcChannel.ForAddress("http://" + address, new GrpcChannelOptions { MaxReceiveMessageSize = 200 * 1024 * 1024, MaxSendMessageSize = 200 * 1024 * 1024 });
     }
 
     async Task InitAsync(string destination) => await Client.InitAsync(new Init.Types.Request

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Workers.CloudQuery.Plugins;
 using Workers.CloudQuery.Protocol.V3;
 using Workers.Core.Config;
 using Workers.Core.Contract;
@@ -22,6 +23,9 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
 
     /// <summary>Rows per Read record: a big table travels as many messages, each well under the 200 MiB limit.</summary>
     public const int RowsPerRecord = 10_000;
+
+    /// <summary>A record's bytes, leaving room under the message limit for the response's own framing.</summary>
+    const int MaxRecordBytes = ProtocolLimits.MaxMessageBytes - 1024;
 
     readonly ILogger _logger = serve.Loggers.CreateLogger("Workers.CloudQuery.Serve");
 
@@ -118,10 +122,6 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "read failed: " + Secrets.Redact(ex.Message)));
         }
-        catch (NotSupportedByDestinationException ex)
-        {
-            throw new RpcException(new Status(StatusCode.Unimplemented, $"read failed: destination \"{destination.Name}\" ({destination.Path}) cannot read a table back: {ex.Message}"));
-        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // As CloudQuery's SDK server: whatever the destination raised (a missing table included) is Internal.
@@ -131,18 +131,7 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
 
         for (var start = 0; start < rows.Count; start += RowsPerRecord)
         {
-            byte[] record;
-            try
-            {
-                using var batch = ArrowColumns.Batch(schema, rows, start, Math.Min(RowsPerRecord, rows.Count - start));
-                record = ArrowIpc.Write(schema, [batch]);
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new RpcException(new Status(StatusCode.Internal, $"read failed: {destination.Name}: table \"{table.Name}\": {ex.Message}"));
-            }
-
-            await responseStream.WriteAsync(new Read.Types.Response { Record = ByteString.CopyFrom(record) }, cancellationToken);
+            await SendAsync(responseStream, destination, schema, table, rows, start, Math.Min(RowsPerRecord, rows.Count - start), cancellationToken);
         }
 
         Log.Read(_logger, destination.Name, table.Name, rows.Count);
@@ -177,6 +166,39 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
         {
             return new TestConnection.Types.Response { Success = false, FailureCode = ex.Code, FailureDescription = Secrets.Redact(ex.Message) };
         }
+    }
+
+    /// <summary>Sends rows as one record, or in halves while the record would be over the protocol's message limit.</summary>
+    static async Task SendAsync(
+        IServerStreamWriter<Read.Types.Response> responseStream, DestinationSpec destination, Apache.Arrow.Schema schema, TableSchema table,
+        IReadOnlyList<object?[]> rows, int start, int count, CancellationToken cancellationToken)
+    {
+        byte[] record;
+        try
+        {
+            using var batch = ArrowColumns.Batch(schema, rows, start, count);
+            record = ArrowIpc.Write(schema, [batch]);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"read failed: {destination.Name}: table \"{table.Name}\": {ex.Message}"));
+        }
+
+        if (record.Length > MaxRecordBytes)
+        {
+            if (count == 1)
+            {
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"read failed: {destination.Name}: table \"{table.Name}\": row {start} is {record.Length} bytes as Arrow, over the protocol's {ProtocolLimits.MaxMessageBytes}-byte message limit"));
+            }
+
+            var half = count / 2;
+            await SendAsync(responseStream, destination, schema, table, rows, start, half, cancellationToken);
+            await SendAsync(responseStream, destination, schema, table, rows, start + half, count - half, cancellationToken);
+            return;
+        }
+
+        await responseStream.WriteAsync(new Read.Types.Response { Record = ByteString.CopyFrom(record) }, cancellationToken);
     }
 
     DestinationSpec Select(ReadOnlySpan<byte> spec)
