@@ -90,7 +90,7 @@ public sealed class ServeReadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Read_OfATableThatDoesNotExist_FailsWithInternalNamingTheTable()
+    public async Task Read_OfATableThatDoesNotExist_FailsWithInternalNamingTheTable_ButIsEmptyOnFiles()
     {
         await StartServeAsync(new Dictionary<string, string>());
         await InitAsync("lite");
@@ -101,6 +101,15 @@ public sealed class ServeReadTests : IAsyncLifetime
         Assert.Equal(StatusCode.Internal, failed.StatusCode);
         Assert.StartsWith($"read failed: lite: table \"{table}\": ", failed.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("no such table", failed.Status.Detail, StringComparison.Ordinal);
+
+        // A table that exists with no rows is an empty stream.
+        var empty = TwoColumns(_prefix + "_empty");
+        await WriteAsync(Migrate(empty));
+        Assert.Empty(await ReadAsync(empty));
+
+        // A file store holds no table, only objects: none for the table reads as an empty table.
+        await InitAsync("files");
+        Assert.Empty(await ReadAsync(TwoColumns(table)));
     }
 
     [Fact]
