@@ -93,8 +93,9 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
 
     /// <summary>
     /// Reads a table back from the destination Init chose, as CloudQuery's SDK server does: the records carry the
-    /// requested table's schema, in chunks of <see cref="RowsPerRecord"/> rows. With a broker, serve reads the
-    /// destination directly with its own file's spec (the workers are not involved).
+    /// requested table's schema, in chunks of <see cref="RowsPerRecord"/> rows (halved while a chunk is over the
+    /// message limit); any error of the destination is <c>Internal</c>. With a broker, serve reads the destination
+    /// directly with its own file's spec (the workers are not involved).
     /// </summary>
     public override async Task Read(Read.Types.Request request, IServerStreamWriter<Read.Types.Response> responseStream, ServerCallContext context)
     {
@@ -125,7 +126,7 @@ internal sealed partial class DestinationEndpoint(ServeContext serve) : Plugin.P
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // As CloudQuery's SDK server: whatever the destination raised (a missing table included) is Internal.
-            Log.ReadFailed(_logger, destination.Name, table.Name, ex.Message);
+            Log.ReadFailed(_logger, destination.Name, table.Name, Secrets.Redact(ex.Message));
             throw new RpcException(new Status(StatusCode.Internal, $"read failed: {destination.Name}: table \"{table.Name}\": {Secrets.Redact(ex.Message)}"));
         }
 
