@@ -32,6 +32,18 @@ internal sealed class ServeContext(WorkersConfig config, IFleetConnection fleet,
         }
     }
 
+    /// <summary>The destination the last Init chose, or null before the first Init.</summary>
+    public DestinationSpec? InitializedDestination
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _initialized?.Destination;
+            }
+        }
+    }
+
     /// <summary>The destination Init chose and a sync id for a new Write stream: the CLI's invocation id the first time, a fresh one after.</summary>
     public (DestinationSpec Destination, Guid SyncId)? BeginWrite()
     {
