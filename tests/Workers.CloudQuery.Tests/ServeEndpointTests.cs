@@ -166,17 +166,7 @@ public sealed class ServeEndpointTests : IAsyncLifetime
 
     async Task Init() => await Client.InitAsync(new Init.Types.Request { Spec = ByteString.CopyFromUtf8("""{"destination": "lite"}"""), InvocationId = Guid.NewGuid().ToString() });
 
-    async Task WriteAsync(params Write.Types.Request[] messages)
-    {
-        using var call = Client.Write();
-        foreach (var message in messages)
-        {
-            await call.RequestStream.WriteAsync(message);
-        }
-
-        await call.RequestStream.CompleteAsync();
-        await call.ResponseAsync;
-    }
+    Task WriteAsync(params Write.Types.Request[] messages) => Client.WriteAllAsync(messages);
 
     static Schema TableSchema(string table, IArrowType type) => new(
         [

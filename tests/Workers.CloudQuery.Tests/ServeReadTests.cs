@@ -200,17 +200,7 @@ public sealed class ServeReadTests : IAsyncLifetime
         InvocationId = Guid.NewGuid().ToString(),
     });
 
-    async Task WriteAsync(params Write.Types.Request[] messages)
-    {
-        using var call = Client.Write();
-        foreach (var message in messages)
-        {
-            await call.RequestStream.WriteAsync(message);
-        }
-
-        await call.RequestStream.CompleteAsync();
-        await call.ResponseAsync;
-    }
+    Task WriteAsync(params Write.Types.Request[] messages) => Client.WriteAllAsync(messages);
 
     async Task<List<RecordBatch>> ReadAsync(ArrowSchema schema)
     {
