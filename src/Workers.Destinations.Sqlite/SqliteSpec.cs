@@ -6,7 +6,7 @@ public sealed class SqliteSpec
     /// <summary>Path of the database file; created with its directory when missing.</summary>
     public string ConnectionString { get; set; } = "";
 
-    /// <summary>Accepted for compatibility: every insert message is written in one transaction.</summary>
+    /// <summary>Rows the worker gathers from consecutive insert messages of a table into one transaction.</summary>
     public int BatchSize { get; set; } = 10_000;
 
     public long BatchSizeBytes { get; set; } = 100_000_000;

@@ -197,6 +197,7 @@ static class SyncCommand
         var waiting = Stopwatch.StartNew();
         var lastChange = Stopwatch.StartNew();
         var heard = -1;
+        var drained = new Stopwatch();
         IReadOnlyList<DestinationProgress> now;
         while (!(now = waiter.Progress()).All(p => p.Done))
         {
@@ -206,6 +207,7 @@ static class SyncCommand
             {
                 heard = outcomes;
                 lastChange.Restart();
+                drained.Reset();
             }
 
             if (waiting.Elapsed > timeout)
@@ -215,7 +217,7 @@ static class SyncCommand
                 return 1;
             }
 
-            if (waiter.LostEvents && lastChange.Elapsed > QuietBeforeFallback && await FallBackToQueuesAsync(broker, deadLettersBefore, now, output, cancellationToken) is { } exit)
+            if (waiter.LostEvents && lastChange.Elapsed > QuietBeforeFallback && await FallBackToQueuesAsync(broker, deadLettersBefore, now, drained, output, cancellationToken) is { } exit)
             {
                 return exit;
             }
@@ -247,11 +249,12 @@ static class SyncCommand
 
     /// <summary>
     /// The broker restarted while waiting, so some workers' events are gone for good: once nothing has been heard
-    /// for a while, the queues tell the rest. Every main queue empty means every message was taken and finished
-    /// (held ones go back to the queue); an error queue that grew means part of it was dead-lettered. Null while a
+    /// for a while, the queues tell the rest. Every main queue empty for a while means every message was taken and
+    /// finished (held ones go back to the queue); an error queue that grew means part of it was dead-lettered. Null while a
     /// queue still holds messages, or the broker does not answer yet.
     /// </summary>
-    static async Task<int?> FallBackToQueuesAsync(BrokerAddress broker, Dictionary<string, uint> deadLettersBefore, IReadOnlyList<DestinationProgress> progress, TextWriter output, CancellationToken cancellationToken)
+    static async Task<int?> FallBackToQueuesAsync(
+        BrokerAddress broker, Dictionary<string, uint> deadLettersBefore, IReadOnlyList<DestinationProgress> progress, Stopwatch drained, TextWriter output, CancellationToken cancellationToken)
     {
         IReadOnlyList<QueueStatus> queues;
         try
@@ -264,6 +267,19 @@ static class SyncCommand
         }
 
         if (queues.Any(q => q.Backlog is not 0))
+        {
+            drained.Reset();
+            return null;
+        }
+
+        // The backlog counts only ready messages: one a worker holds (prefetched, or waiting in a group for its
+        // commit) is not in it. Held ones finish or come back within moments, so the queues must stay empty a while.
+        if (!drained.IsRunning)
+        {
+            drained.Start();
+        }
+
+        if (drained.Elapsed < QuietBeforeFallback)
         {
             return null;
         }

@@ -31,7 +31,7 @@ static class DestinationCatalog
     {
         var factory = Find(spec);
         var effective = factory.Capabilities.Check(spec);
-        return new DestinationWriter(effective, factory.Create(effective));
+        return new DestinationWriter(effective, factory.Create(effective)) { Grouping = factory.Grouping(effective) };
     }
 
     static IDestinationFactory Find(DestinationSpec spec) =>

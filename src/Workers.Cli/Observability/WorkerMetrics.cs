@@ -26,6 +26,10 @@ sealed class WorkerMetrics : IDeliveryObserver
         "workers_message_duration_seconds", "Time from receiving a delivery to its outcome, retries and breaker waits included.",
         new HistogramConfiguration { LabelNames = ["destination", "kind"], Buckets = Histogram.ExponentialBuckets(0.005, 2, 15) });
 
+    static readonly Histogram GroupSizes = Metrics.CreateHistogram(
+        "workers_group_messages", "Insert messages written together in one transaction by a destination that gathers them (batch_size, batch_size_bytes, batch_timeout).",
+        new HistogramConfiguration { LabelNames = ["destination"], Buckets = Histogram.ExponentialBuckets(2, 2, 10) });
+
     static readonly Counter Retries = Metrics.CreateCounter(
         "workers_retries_total", "Transient errors retried.", new CounterConfiguration { LabelNames = ["destination"] });
 
@@ -75,6 +79,8 @@ sealed class WorkerMetrics : IDeliveryObserver
         InFlightBytes.WithLabels(destination).Dec(message.Body.Length + (_claimed.TryRemove((destination, message.MessageId), out var claimed) ? claimed : 0));
         Duration.WithLabels(destination, Kind(message)).Observe(elapsed.TotalSeconds);
     }
+
+    public void GroupWritten(string destination, string table, int messages, long rows) => GroupSizes.WithLabels(destination).Observe(messages);
 
     public void Applied(string destination, WireMessage message, ApplyResult result)
     {

@@ -28,6 +28,11 @@ public abstract class DestinationFactory<TSpec> : IDestinationFactory
         return SpecBinder.BindValid<TSpec>(spec.Spec, spec.Location, Validate);
     }
 
+    public GroupLimits? Grouping(DestinationSpec spec) => Grouping(Bind(spec));
+
+    /// <summary>The group limits read from the bound options; null (the default) writes each message alone.</summary>
+    protected virtual GroupLimits? Grouping(TSpec spec) => null;
+
     /// <summary>The options' own checks, each complaint starting with the field it is about.</summary>
     protected virtual IEnumerable<string> Validate(TSpec spec) => [];
 

@@ -22,6 +22,9 @@ public sealed class DestinationWriter(DestinationSpec spec, IDestination destina
 
     public IDestination Destination => destination;
 
+    /// <summary>How the worker gathers inserts for <see cref="ApplyGroupAsync"/>; null: each message is applied alone.</summary>
+    public GroupLimits? Grouping { get; init; }
+
     public async Task<ApplyResult> ApplyAsync(DestinationMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

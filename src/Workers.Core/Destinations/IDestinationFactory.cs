@@ -18,4 +18,11 @@ public interface IDestinationFactory
     /// <see cref="ConfigException"/> naming the field. Pass the spec <see cref="DestinationCapabilities.Check"/> returned.
     /// </summary>
     IDestination Create(DestinationSpec spec);
+
+    /// <summary>
+    /// How the worker may gather insert messages of <paramref name="spec"/> into one write
+    /// (<see cref="IDestination.WriteGroupAsync"/>); null when every message is written alone (one object or one
+    /// produce per message).
+    /// </summary>
+    GroupLimits? Grouping(DestinationSpec spec) => null;
 }

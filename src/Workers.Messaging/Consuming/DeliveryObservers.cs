@@ -18,6 +18,8 @@ public static class DeliveryObservers
 
         public void Retrying(string destination, int attempt, TimeSpan delay, Exception? exception) => Each(o => o.Retrying(destination, attempt, delay, exception));
 
+        public void GroupWritten(string destination, string table, int messages, long rows) => Each(o => o.GroupWritten(destination, table, messages, rows));
+
         public void Applied(string destination, WireMessage message, ApplyResult result) => Each(o => o.Applied(destination, message, result));
 
         public void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals) => Each(o => o.Deferred(destination, message, result, deferrals));

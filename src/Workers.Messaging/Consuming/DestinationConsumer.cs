@@ -27,7 +27,9 @@ sealed partial class DestinationConsumer(
     WorkerOptions options,
     IDeliveryObserver? observer,
     ILogger logger,
-    DeleteStaleDeferral deferral) : IConsumer<WireMessage>
+    DeleteStaleDeferral deferral,
+    InsertGroups? groups = null,
+    SemaphoreSlim? writes = null) : IConsumer<WireMessage>
 {
     public async Task Consume(ConsumeContext<WireMessage> context)
     {
@@ -62,21 +64,30 @@ sealed partial class DestinationConsumer(
 
             try
             {
-                var result = await GuardedAsync(breaker, context, wire, heldSince, async (trial, ct) =>
+                // A claim-checked insert is big already; it and every other kind are applied alone.
+                var result = groups is not null && message is InsertMessage insert && wire.Header(WireHeaders.BlobUri) is null
+                    ? await groups.AddAsync(insert, wire.Body.Length, heldSince, context.CancellationToken)
+                    : null;
+                if (result is null)
                 {
-                    if (trial)
+                    // Not grouped, or its group failed or stopped: alone, through the single path.
+                    context.CancellationToken.ThrowIfCancellationRequested();
+                    result = await GuardedAsync(breaker, context, wire, heldSince, async (trial, ct) =>
                     {
-                        // The breaker's trial: one attempt of the real write; the breaker's own pause is its backoff.
-                        attempts++;
-                        return await writer.ApplyAsync(message, ct);
-                    }
+                        if (trial)
+                        {
+                            // The breaker's trial: one attempt of the real write; the breaker's own pause is its backoff.
+                            attempts++;
+                            return await WritingAsync(token => writer.ApplyAsync(message, token), ct);
+                        }
 
-                    return await retry.ExecuteAsync(options.Clock, async token =>
-                    {
-                        attempts++;
-                        return await writer.ApplyAsync(message, token);
-                    }, ct);
-                });
+                        return await retry.ExecuteAsync(options.Clock, async token =>
+                        {
+                            attempts++;
+                            return await WritingAsync(t => writer.ApplyAsync(message, t), token);
+                        }, ct);
+                    });
+                }
                 if (result is null)
                 {
                     return;   // the destination stayed down past the hold limit: handed back
@@ -113,21 +124,63 @@ sealed partial class DestinationConsumer(
     }
 
     /// <summary>
+    /// Writes a group of inserts (<see cref="InsertGroups"/>) as one delivery's write: the same retry and breaker, in
+    /// a write slot. Null when the breaker stayed open past the hold limit of the group's oldest member: each member
+    /// is then applied alone, and hands itself back.
+    /// </summary>
+    public Task<IReadOnlyList<ApplyResult>?> WriteGroupAsync(IReadOnlyList<InsertMessage> inserts, long heldSince, CancellationToken cancellationToken) =>
+        GuardedAsync(breaker, heldSince, () => Task.CompletedTask, async (trial, ct) =>
+        {
+            if (trial)
+            {
+                return await WritingAsync(token => writer.ApplyGroupAsync(inserts, token), ct);
+            }
+
+            return await retry.ExecuteAsync(options.Clock, token => WritingAsync(t => writer.ApplyGroupAsync(inserts, t), token), ct);
+        }, cancellationToken);
+
+    /// <summary>
+    /// One write attempt, in one of the endpoint's write slots when it has them (a gathering endpoint lets many more
+    /// deliveries run than writes: most of them wait for their group).
+    /// </summary>
+    async Task<T> WritingAsync<T>(Func<CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    {
+        if (writes is null)
+        {
+            return await write(cancellationToken);
+        }
+
+        await writes.WaitAsync(cancellationToken);
+        try
+        {
+            return await write(cancellationToken);
+        }
+        finally
+        {
+            writes.Release();
+        }
+    }
+
+    Task<T?> GuardedAsync<T>(OutageBreaker? guard, ConsumeContext<WireMessage> context, WireMessage wire, long heldSince, Func<bool, CancellationToken, Task<T>> operation)
+        where T : class =>
+        GuardedAsync(guard, heldSince, () => HandBackAsync(context, wire, heldSince), operation, context.CancellationToken);
+
+    /// <summary>
     /// Runs <paramref name="operation"/> behind <paramref name="guard"/> (the blob service's breaker or the
     /// destination's): an outage trips it and the delivery waits, a trial's outcome closes it or keeps it open,
     /// anything else is rethrown for the caller to classify. Null when the message was handed back to the queue
-    /// because the breaker stayed open past the hold limit. The operation is told whether it is the breaker's trial.
+    /// because the breaker stayed open past the hold limit (<paramref name="handBack"/> has run). The operation is told
+    /// whether it is the breaker's trial.
     /// </summary>
-    async Task<T?> GuardedAsync<T>(OutageBreaker? guard, ConsumeContext<WireMessage> context, WireMessage wire, long heldSince, Func<bool, CancellationToken, Task<T>> operation)
+    async Task<T?> GuardedAsync<T>(OutageBreaker? guard, long heldSince, Func<Task> handBack, Func<bool, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
         where T : class
     {
-        var cancellationToken = context.CancellationToken;
         while (true)
         {
             var turn = guard is null ? BreakerTurn.Go : await guard.WaitAsync(HoldLeft(heldSince), cancellationToken);
             if (turn == BreakerTurn.HoldExpired)
             {
-                await HandBackAsync(context, wire, heldSince);
+                await handBack();
                 return null;
             }
 

@@ -26,6 +26,14 @@ public interface IDeliveryObserver
     {
     }
 
+    /// <summary>
+    /// A group of <paramref name="messages"/> insert messages of <paramref name="table"/> was written in one go
+    /// (before each member's <see cref="Applied"/>).
+    /// </summary>
+    void GroupWritten(string destination, string table, int messages, long rows)
+    {
+    }
+
     void Applied(string destination, WireMessage message, ApplyResult result);
 
     void Deferred(string destination, WireMessage message, ApplyResult result, int deferrals);

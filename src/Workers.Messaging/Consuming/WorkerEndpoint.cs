@@ -11,6 +11,26 @@ static class WorkerEndpoint
 {
     /// <param name="waitQueue">Where a waiting delete-stale is put away (RabbitMQ's wait queue); null: the transport's own delayed delivery.</param>
     /// <returns>The endpoint's breakers, for readiness checks.</returns>
+    /// <summary>
+    /// The deliveries the endpoint runs at once: <see cref="WorkerOptions.ConcurrentMessages"/>, or for a destination
+    /// that gathers inserts enough for that many full groups and one more message each (writes stay at ConcurrentMessages).
+    /// </summary>
+    public static int Deliveries(DestinationWriter writer, WorkerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Gathers(writer, options) ? options.ConcurrentMessages * (options.GroupMessages + 1) : options.ConcurrentMessages;
+    }
+
+    /// <summary>RabbitMQ's prefetch for the endpoint: what it may hold beyond the running deliveries (at most AMQP's 65535).</summary>
+    public static int Prefetch(DestinationWriter writer, WorkerOptions options) =>
+        Gathers(writer, options) ? Math.Min(ushort.MaxValue, Deliveries(writer, options)) : options.ConcurrentMessages * 2;
+
+    static bool Gathers(DestinationWriter writer, WorkerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        return writer.Grouping is not null && options.GroupMessages > 1;
+    }
+
     public static WorkerBreakers Configure(IReceiveEndpointConfigurator endpoint, DestinationWriter writer, WorkerOptions options, IDeliveryObserver? observer, ILoggerFactory loggerFactory, Uri? waitQueue = null)
     {
         var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
@@ -28,7 +48,9 @@ static class WorkerEndpoint
             breaker.StateChanged += open => observer.BreakerChanged(writer.Spec.Name, open);
         }
 
-        endpoint.ConcurrentMessageLimit = options.ConcurrentMessages;
+        // A gathering endpoint runs many deliveries, most of them waiting for their group, and as many writes as before.
+        var gathers = Gathers(writer, options);
+        endpoint.ConcurrentMessageLimit = Deliveries(writer, options);
         endpoint.PublishFaults = false;
         endpoint.ConfigureError(error =>
         {
@@ -36,7 +58,18 @@ static class WorkerEndpoint
             error.UseFilter(new FailureHeadersFilter(options.WorkerName));
             error.UseFilter(new ErrorTransportFilter());
         });
-        endpoint.Consumer(() => new DestinationConsumer(writer, retry, breaker, blobBreaker, options, observer, logger, deferral));
+        if (gathers)
+        {
+            var writes = new SemaphoreSlim(options.ConcurrentMessages, options.ConcurrentMessages);
+            var flusher = new DestinationConsumer(writer, retry, breaker, blobBreaker, options, observer, logger, deferral, writes: writes);
+            var groups = new InsertGroups(writer.Grouping!, options, flusher.WriteGroupAsync, observer, writer.Spec.Name, logger);
+            endpoint.Consumer(() => new DestinationConsumer(writer, retry, breaker, blobBreaker, options, observer, logger, deferral, groups, writes));
+        }
+        else
+        {
+            endpoint.Consumer(() => new DestinationConsumer(writer, retry, breaker, blobBreaker, options, observer, logger, deferral));
+        }
+
         return new WorkerBreakers(breaker, blobBreaker);
     }
 }

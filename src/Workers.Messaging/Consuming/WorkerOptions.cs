@@ -2,11 +2,23 @@ using Workers.Messaging.Resilience;
 
 namespace Workers.Messaging.Consuming;
 
-/// <summary>How a worker consumes. Memory is bounded by ConcurrentMessages × the largest message.</summary>
+/// <summary>
+/// How a worker consumes. Memory is bounded by ConcurrentMessages × the largest message, and for a destination that
+/// gathers inserts (<see cref="GroupMessages"/>) by its prefetch, ConcurrentMessages × (GroupMessages + 1) messages.
+/// </summary>
 public sealed record WorkerOptions
 {
     /// <summary>Messages handled at once per destination queue.</summary>
     public int ConcurrentMessages { get; init; } = 2;
+
+    /// <summary>
+    /// The most insert messages gathered into one write, whatever the destination's batch_size (a destination whose
+    /// factory gathers: the SQL ones). Each message waits in its own delivery until its group commits.
+    /// </summary>
+    public int GroupMessages { get; init; } = 500;
+
+    /// <summary>A group that receives no new message for this long is written (batch_timeout bounds its total age).</summary>
+    public TimeSpan GroupIdle { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// How long a delete-stale may wait, in total, for the batches of its sync; time while the destination's (or

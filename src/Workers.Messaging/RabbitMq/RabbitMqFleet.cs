@@ -94,7 +94,7 @@ public sealed class RabbitMqFleet : IAsyncDisposable
                     }
 
                     endpoint.ConfigureConsumeTopology = false;
-                    endpoint.PrefetchCount = options.ConcurrentMessages * 2;
+                    endpoint.PrefetchCount = WorkerEndpoint.Prefetch(writer, options);
                     breakers[writer.Spec.Name] = WorkerEndpoint.Configure(endpoint, writer, options, observer, loggerFactory,
                         new Uri($"exchange:{WorkerQueues.Wait(writer.Spec.Name)}"));
                 });

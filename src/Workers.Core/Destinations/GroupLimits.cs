@@ -1,0 +1,11 @@
+namespace Workers.Core.Destinations;
+
+/// <summary>
+/// How far a worker gathers consecutive insert messages of one table before writing them together: CloudQuery's
+/// <c>batch_size</c> (rows), <c>batch_size_bytes</c> (message bodies) and <c>batch_timeout</c> (the group's age).
+/// </summary>
+public sealed record GroupLimits(int Rows, long Bytes, TimeSpan Timeout)
+{
+    /// <summary>The timeout of a destination whose spec has no <c>batch_timeout</c>.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
+}
