@@ -35,10 +35,14 @@ sealed class WorkerProcess : IDisposable
         }
     }
 
-    /// <summary><c>workers run</c>, returned once it logs that it consumes.</summary>
+    /// <summary>
+    /// <c>workers run</c>, returned once it logs that it consumes; WORKERS_BENCH_RUN_ARGS adds options (for example
+    /// <c>--group-messages 1</c>).
+    /// </summary>
     public static async Task<WorkerProcess> RunAsync(string workersDll, string destinationYml, IReadOnlyDictionary<string, string> environment)
     {
-        var worker = Start(workersDll, ["run", destinationYml], environment, redirectStderr: true);
+        var extra = (System.Environment.GetEnvironmentVariable("WORKERS_BENCH_RUN_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var worker = Start(workersDll, ["run", destinationYml, .. extra], environment, redirectStderr: true);
         var consuming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         worker._process.ErrorDataReceived += (_, e) =>
         {

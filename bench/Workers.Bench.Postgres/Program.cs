@@ -87,7 +87,7 @@ for (var i = 0; i < repeats; i++)
         var run = await measure();
         results[name].Add(run);
         Console.Error.WriteLine(Invariant(
-            $"run {i + 1} {name}: {run.Seconds:F2} s, {count / run.Seconds:N0} rows/s, peak RSS {run.Rss:F0} MiB, CPU {run.Cpu:F2} s ({run.StartupCpu:F2} s of it starting up)"));
+            $"run {i + 1} {name}: {run.Seconds:F2} s, {count / run.Seconds:N0} rows/s, peak RSS {run.Rss:F0} MiB, CPU {run.Cpu:F2} s after start-up (+{run.StartupCpu:F2} s starting up)"));
     }
 }
 

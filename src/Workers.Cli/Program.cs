@@ -5,6 +5,7 @@ using Serilog;
 using Workers.Cli.Commands;
 using Workers.Cli.Observability;
 using Workers.Core.Config;
+using Workers.Messaging.Consuming;
 
 // SIGTERM (an orchestrator stopping a worker) cancels like Ctrl-C does, so that commands stop gracefully and exit 0.
 using var terminate = new CancellationTokenSource();
@@ -34,9 +35,15 @@ var runFile = new Argument<string>("file") { Description = "A YAML file with the
 var concurrency = new Option<int>("--concurrency") { Description = "Messages handled at once per destination (memory ≈ concurrency × largest batch).", DefaultValueFactory = _ => 2 };
 var httpPort = new Option<int?>("--http-port") { Description = "Serve /healthz, /readyz and /metrics on this port (default: WORKERS_HTTP_PORT; unset: no HTTP)." };
 var stopTimeout = new Option<int>("--stop-timeout") { Description = "Seconds in-flight messages may take to finish after SIGTERM; the rest return to the queue.", DefaultValueFactory = _ => 30 };
-var run = new Command("run", "Consume the destinations' queues on RabbitMQ (WORKERS_BROKER_URL) until SIGTERM.") { runFile, concurrency, httpPort, stopTimeout };
+var groupMessages = new Option<int>("--group-messages")
+{
+    Description = "Most insert messages of a table a SQL destination writes in one transaction (1: one per message); the prefetch is concurrency × (this + 1) messages.",
+    DefaultValueFactory = _ => WorkerOptions.DefaultGroupMessages,
+};
+var run = new Command("run", "Consume the destinations' queues on RabbitMQ (WORKERS_BROKER_URL) until SIGTERM.") { runFile, concurrency, groupMessages, httpPort, stopTimeout };
 run.SetAction((parse, token) => Run(true, loggers => RunCommand.RunAsync(
-    parse.GetValue(runFile)!, parse.GetValue(concurrency), parse.GetValue(httpPort), TimeSpan.FromSeconds(parse.GetValue(stopTimeout)), loggers, Linked(token, terminate.Token))));
+    parse.GetValue(runFile)!, parse.GetValue(concurrency), parse.GetValue(httpPort), TimeSpan.FromSeconds(parse.GetValue(stopTimeout)), loggers, Linked(token, terminate.Token),
+    parse.GetValue(groupMessages))));
 
 var statusFile = new Argument<string>("file") { Description = "A YAML file naming destinations (as documents, or in a source's destinations)." };
 var status = new Command("status", "Per destination: the queue's backlog, its consumers and its dead letters (WORKERS_BROKER_URL).") { statusFile };

@@ -162,6 +162,14 @@ public sealed class BatchingTests : IAsyncLifetime
 
     Dictionary<string, string> Environment() => new() { ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl, ["PG_TEST"] = _connectionString };
 
+    [Fact]
+    public async Task Run_GroupMessagesBelowOne_IsRefusedAtStart_NamingTheFlag()
+    {
+        using var worker = WorkersProcess.Start(Environment(), "run", Config(), "--group-messages", "0");
+        Assert.NotEqual(0, await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("--group-messages: must be 1 (no gathering) or more, got 0", worker.Output, StringComparison.Ordinal);
+    }
+
     string Config(int batchSize = 10_000)
     {
         var file = Path.Combine(_directory, "batching.yml");

@@ -17,8 +17,13 @@ namespace Workers.Cli.Commands;
 /// </summary>
 static partial class RunCommand
 {
-    public static async Task<int> RunAsync(string file, int concurrency, int? httpPort, TimeSpan stopBound, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string file, int concurrency, int? httpPort, TimeSpan stopBound, ILoggerFactory loggers, CancellationToken cancellationToken, int groupMessages = WorkerOptions.DefaultGroupMessages)
     {
+        if (groupMessages < 1)
+        {
+            throw new ConfigException($"--group-messages: must be 1 (no gathering) or more, got {groupMessages}");
+        }
+
         var broker = BrokerSettings.Required("run");
         if (concurrency < 1)
         {
@@ -51,7 +56,7 @@ static partial class RunCommand
         }
 
         var claimCheck = ClaimCheckSettings.FromEnvironment() is { } blobs ? ClaimStores.Create(blobs, loggers.CreateLogger("Workers.ClaimCheck")) : null;
-        var options = new WorkerOptions { ConcurrentMessages = concurrency, StopBound = stopBound, ClaimCheck = claimCheck };
+        var options = new WorkerOptions { ConcurrentMessages = concurrency, GroupMessages = groupMessages, StopBound = stopBound, ClaimCheck = claimCheck };
         var metrics = new WorkerMetrics(writers.Select(w => w.Spec.Name));
         try
         {

@@ -15,7 +15,10 @@ public sealed record WorkerOptions
     /// The most insert messages gathered into one write, whatever the destination's batch_size (a destination whose
     /// factory gathers: the SQL ones). Each message waits in its own delivery until its group commits.
     /// </summary>
-    public int GroupMessages { get; init; } = 500;
+    public int GroupMessages { get; init; } = DefaultGroupMessages;
+
+    /// <summary>The default of <see cref="GroupMessages"/> (and of `workers run --group-messages`).</summary>
+    public const int DefaultGroupMessages = 500;
 
     /// <summary>A group that receives no new message for this long is written (batch_timeout bounds its total age).</summary>
     public TimeSpan GroupIdle { get; init; } = TimeSpan.FromMilliseconds(100);
