@@ -22,18 +22,9 @@ sealed class BlobContainerStore(BlobContainerClient container) : IFileStore
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
         (await container.GetBlobClient(key).ExistsAsync(cancellationToken)).Value;
 
-    public async Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(write);
-        var temporary = Path.Combine(Path.GetTempPath(), "workers-blob-" + Guid.NewGuid().ToString("N") + ".tmp");
-        try
+    public Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        SpooledObject.UploadAsync("workers-blob-", write, async file =>
         {
-            await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
-                FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-            await write(file, cancellationToken);
-            await file.FlushAsync(cancellationToken);
-            file.Position = 0;
-
             var blob = container.GetBlockBlobClient(key);
             var blocks = new List<string>();
             var buffer = new byte[(int)Math.Min(BlockSize, Math.Max(file.Length, 1))];
@@ -47,13 +38,7 @@ sealed class BlobContainerStore(BlobContainerClient container) : IFileStore
             }
 
             await blob.CommitBlockListAsync(blocks, cancellationToken: cancellationToken);
-        }
-        finally
-        {
-            // DeleteOnClose removes it; this covers a failure before the stream was opened.
-            File.Delete(temporary);
-        }
-    }
+        }, cancellationToken);
 
     public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
