@@ -38,8 +38,9 @@ public sealed class TracingTests : IAsyncLifetime
             ["PG_TRACING"] = _database,
         };
 
-        // The worker picks its format from the environment, the sync from the flag.
-        using var worker = WorkersProcess.Start(new Dictionary<string, string>(environment) { ["WORKERS_LOG_FORMAT"] = "json" }, "run", config);
+        // The worker picks its format from the environment, the sync from the flag. Gathering off: each insert is its
+        // own write, so that every consume span has its write span (a group's one write hangs under one of them).
+        using var worker = WorkersProcess.Start(new Dictionary<string, string>(environment) { ["WORKERS_LOG_FORMAT"] = "json" }, "run", config, "--group-messages", "1");
         await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
         using (var sync = WorkersProcess.Start(environment, "sync", config, "--log-format", "json"))
         {
