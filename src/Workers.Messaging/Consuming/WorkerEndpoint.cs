@@ -9,8 +9,6 @@ namespace Workers.Messaging.Consuming;
 /// <summary>One destination's receive endpoint, the same on every transport: limits, error pipe, consumer.</summary>
 static class WorkerEndpoint
 {
-    /// <param name="waitQueue">Where a waiting delete-stale is put away (RabbitMQ's wait queue); null: the transport's own delayed delivery.</param>
-    /// <returns>The endpoint's breakers, for readiness checks.</returns>
     /// <summary>
     /// The deliveries the endpoint runs at once: <see cref="WorkerOptions.ConcurrentMessages"/>, or for a destination
     /// that gathers inserts enough for that many full groups and one more message each (writes stay at ConcurrentMessages).
@@ -31,6 +29,8 @@ static class WorkerEndpoint
         return writer.Grouping is not null && options.GroupMessages > 1;
     }
 
+    /// <param name="waitQueue">Where a waiting delete-stale is put away (RabbitMQ's wait queue); null: the transport's own delayed delivery.</param>
+    /// <returns>The endpoint's breakers, for readiness checks.</returns>
     public static WorkerBreakers Configure(IReceiveEndpointConfigurator endpoint, DestinationWriter writer, WorkerOptions options, IDeliveryObserver? observer, ILoggerFactory loggerFactory, Uri? waitQueue = null)
     {
         var logger = loggerFactory.CreateLogger($"Workers.Worker.{writer.Spec.Name}");
