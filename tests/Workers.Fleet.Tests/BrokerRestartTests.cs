@@ -1,4 +1,5 @@
 using Npgsql;
+using RabbitMQ.Client;
 
 namespace Workers.Fleet.Tests;
 
@@ -26,29 +27,33 @@ public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<P
     [Fact]
     public async Task BrokerStopped10sMidPublish_TwoWorkers_SyncWaitExitsZero_AndEveryRowIsThereOnce()
     {
-        // Small batches (12,000 messages), so that publishing is surely not over when the first one is applied.
+        // Small batches (12,000 messages). The sync starts alone and is frozen (SIGSTOP) as soon as its first messages
+        // are in the queue: however fast it publishes, it is then surely mid-publish, with messages in flight, when its
+        // connection goes. The two workers start while it is frozen and are applying batches when the broker stops.
         var config = Config(rows: 30_000, batch: 5);
-        using var first = WorkersProcess.Start(_environment, "run", config);
-        using var second = WorkersProcess.Start(_environment, "run", config);
-        await first.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
-        await second.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
-
         using var sync = WorkersProcess.Start(_environment, "sync", config, "--wait", "--wait-timeout", "240");
-        // As soon as the workers have the first message (the ledger exists), while the rest is still being published,
-        // the sync is frozen for as long as the broker takes to stop: it surely has messages in flight when its
-        // connection goes, however fast it publishes.
-        await Eventually.WaitFor(async () => await Count("_workers_batches") >= 0, TimeSpan.FromSeconds(120), () => sync.Output);
+        await WaitForQueuedAsync(TimeSpan.FromSeconds(120), () => sync.Output);
         sync.Pause();
         try
         {
             Assert.DoesNotContain("batches published", sync.Output, StringComparison.Ordinal);
+            using var first = WorkersProcess.Start(_environment, "run", config);
+            using var second = WorkersProcess.Start(_environment, "run", config);
+            await first.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+            await second.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+            await Eventually.WaitFor(async () => await Count("_workers_batches") > 0, TimeSpan.FromSeconds(120), () => first.Output + second.Output);
             await rabbit.StopAppAsync();
+            sync.Resume();
+            await AfterOutageAsync(sync, first, second);
         }
         finally
         {
             sync.Resume();
         }
+    }
 
+    async Task AfterOutageAsync(WorkersProcess sync, WorkersProcess first, WorkersProcess second)
+    {
         await Task.Delay(Down);   // the outage under test
         await rabbit.StartAppAsync();
 
@@ -78,6 +83,33 @@ public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<P
         Assert.Equal(600, await Count("test_some_table"));
         Assert.Equal(600, await Count("test_sub_table"));
         Assert.Equal(12, await Count("_workers_batches"));
+    }
+
+    /// <summary>Waits until the sync has put some inserts into the destination's queue (no worker consumes yet).</summary>
+    async Task WaitForQueuedAsync(TimeSpan timeout, Func<string> context)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(rabbit.Url) }.CreateConnectionAsync();
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            // A queue not declared yet closes the channel (404): a channel per look.
+            await using (var channel = await connection.CreateChannelAsync())
+            {
+                try
+                {
+                    if ((await channel.QueueDeclarePassiveAsync($"workers.{_destination}")).MessageCount >= 20)
+                    {
+                        return;
+                    }
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+                {
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the sync never queued a message:\n" + context());
+            await Task.Delay(5);
+        }
     }
 
     string Config(int rows, int batch)
