@@ -12,6 +12,7 @@
 #   start it again (the outage tests use this on a private cluster: WORKERS_RUN_DIR=<dir> start postgres).
 #   infra/services.sh stop_app rabbitmq / start_app rabbitmq   stop RabbitMQ's application (connections are
 #   closed, the port refuses them) and start it again, the node and its data staying (a broker restart).
+#   infra/services.sh rabbitmqctl rabbitmq ARGS...   run rabbitmqctl against the node (tests set policies with it).
 #
 # Everything listens on 127.0.0.1 only, on ports picked free at start.
 # State, data and logs live under $WORKERS_RUN_DIR (default <repo>/.run);
@@ -873,6 +874,14 @@ cmd_rabbit_app() {
   log "rabbitmq: $1 done (127.0.0.1:$RMQ_PORT)"
 }
 
+cmd_rabbitmqctl() {
+  [[ "${2:-}" == rabbitmq ]] || { warn "usage: $0 rabbitmqctl rabbitmq ARGS..."; exit 2; }
+  rabbit_running || { warn "rabbitmq: not running"; exit 1; }
+  load_state "$RMQ_DIR/state"
+  shift 2
+  (rabbit_env && timeout 60 "$RMQ_BIN/rabbitmqctl" -q -n "$RMQ_NODE" "$@")
+}
+
 cmd_status() {
   local rc=0
   if rabbit_running; then
@@ -920,6 +929,7 @@ case "${1:-}" in
   pause) shift; cmd_pause "$@" ;;
   resume) shift; cmd_resume "$@" ;;
   stop_app | start_app) cmd_rabbit_app "$@" ;;
+  rabbitmqctl) cmd_rabbitmqctl "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   *)

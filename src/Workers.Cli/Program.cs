@@ -106,6 +106,11 @@ async Task<int> Run(bool verbose, Func<ILoggerFactory, Task<int>> command)
         await Console.Error.WriteLineAsync(ex.Message);
         return 1;
     }
+    catch (Workers.Messaging.RabbitMq.BrokerRefusedException ex)
+    {
+        await Console.Error.WriteLineAsync(ex.Message);
+        return 1;
+    }
     finally
     {
         await Log.CloseAndFlushAsync();

@@ -85,6 +85,25 @@ public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<P
         Assert.Equal(12, await Count("_workers_batches"));
     }
 
+    [Fact]
+    public async Task BrokerNacksAMessage_TheSyncStopsWithOneLine_Exits1()
+    {
+        // A length limit with reject-publish: the broker nacks what is over it, while many confirms are outstanding.
+        await rabbit.CtlAsync("set_policy", "--apply-to", "queues", "cap", $"^workers\\.{_destination}$", """{"max-length": 3, "overflow": "reject-publish"}""");
+        try
+        {
+            using var sync = WorkersProcess.Start(_environment, "sync", Config(rows: 600, batch: 10));
+            Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 1, sync.Output);
+            Assert.Contains($"the broker refused a message for workers.{_destination} (nacked it", sync.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", sync.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("published to", sync.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await rabbit.CtlAsync("clear_policy", "cap");
+        }
+    }
+
     /// <summary>Waits until the sync has put some inserts into the destination's queue (no worker consumes yet).</summary>
     async Task WaitForQueuedAsync(TimeSpan timeout, Func<string> context)
     {

@@ -137,6 +137,52 @@ public sealed class DeadLetterFilterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplayNackedByTheBroker_Fails_KeepsWhatWasNotConfirmed_InOrder()
+    {
+        await WaitForCount(ErrorQueue, 6);
+        // A policy caps workers.DEST at two messages and makes the broker nack the rest: the replay has them all in
+        // flight at once, acks only the confirmed ones, and stops with the nack's error.
+        var policy = "cap" + _destination;
+        await RabbitMqCtl("set_policy", "--apply-to", "queues", "--priority", "100", policy, $"^{MainQueue.Replace(".", "\\.", StringComparison.Ordinal)}$",
+            """{"max-length": 2, "overflow": "reject-publish"}""");
+        try
+        {
+            var replay = await Cli("dlq", "replay", _destination);
+            Assert.True(replay.Exit == 1, replay.Output);
+            Assert.Contains($"the broker refused a message for {MainQueue} (nacked it", replay.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", replay.Output, StringComparison.Ordinal);
+
+            // What the queue took (its limit is approximate on a quorum queue) is what was reported replayed and
+            // acked; the rest is in the error queue in its order, nothing in both, nothing lost.
+            var replayed = await Drain(MainQueue, requeue: false);
+            Assert.InRange(replayed.Length, 1, 4);
+            Assert.Equal(Ids(1, 2, 3, 4, 5)[..replayed.Length], replayed);
+            Assert.Equal(replayed.Length, replay.Output.Split('\n').Count(l => l.StartsWith("replayed      #", StringComparison.Ordinal)));
+            Assert.Equal(Ids(1, 2, 3, 4, 5, 6)[replayed.Length..], await Drain(ErrorQueue, requeue: true));
+        }
+        finally
+        {
+            await RabbitMqCtl("clear_policy", policy);
+        }
+    }
+
+    /// <summary>rabbitmqctl against the suite's broker (infra/services.sh finds it as the suite started it).</summary>
+    static async Task RabbitMqCtl(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[Path.Combine(WorkersProcess.RepoRoot(), "infra", "services.sh"), "rabbitmqctl", "rabbitmq", .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"rabbitmqctl {string.Join(' ', arguments)}: {await output}{await errors}");
+    }
+
+    [Fact]
     public async Task ReplayStoppedBySigterm_ReplayedOnesLeft_TheRestStayInOrder_NothingLost()
     {
         await WaitForCount(ErrorQueue, 6);

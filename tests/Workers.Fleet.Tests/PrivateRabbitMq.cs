@@ -25,6 +25,9 @@ public sealed class PrivateRabbitMq : IAsyncLifetime
 
     public Task StartAppAsync() => ServicesAsync("start_app", "rabbitmq");
 
+    /// <summary>Runs rabbitmqctl against this node (a policy, say).</summary>
+    public Task CtlAsync(params string[] arguments) => ServicesAsync(["rabbitmqctl", "rabbitmq", .. arguments]);
+
     public async Task DisposeAsync()
     {
         await ServicesAsync("stop", "rabbitmq");

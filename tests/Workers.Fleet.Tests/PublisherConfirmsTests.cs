@@ -54,12 +54,13 @@ public sealed class PublisherConfirmsTests : IAsyncLifetime
 
         // The publisher declared the queue once; with it gone, the mandatory publish comes back unrouted.
         await Broker.DeleteAsync(WorkerQueues.Main(_destination));
-        var failure = await Assert.ThrowsAnyAsync<PublishException>(async () =>
+        var failure = await Assert.ThrowsAsync<BrokerRefusedException>(async () =>
         {
             await publisher.PublishAsync(_destination, WireCodec.EncodeDeleteStale(sync, "t", 1), CancellationToken.None);
             await publisher.FlushAsync(CancellationToken.None);
         });
-        Assert.True(failure.IsReturn);
+        Assert.True(Assert.IsAssignableFrom<PublishException>(failure.InnerException).IsReturn);
+        Assert.Contains($"for {WorkerQueues.Main(_destination)} (returned it as unroutable", failure.Message, StringComparison.Ordinal);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

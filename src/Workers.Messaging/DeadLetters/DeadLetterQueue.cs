@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Workers.Messaging.RabbitMq;
@@ -9,8 +10,8 @@ namespace Workers.Messaging.DeadLetters;
 /// <para>
 /// One pass reads, with basic.get and manual acknowledgement, exactly as many messages as the queue held when it
 /// began: it ends even while workers keep dead-lettering, and sees every old message once. A message the pass
-/// takes is acked only after its work is done: a replay publishes it to <c>workers.&lt;dest&gt;</c> and waits for
-/// the broker's confirm first, so a crash in between can duplicate it (the destination's batch ledger makes that
+/// takes is acked only after its work is done: a replay publishes it to <c>workers.&lt;dest&gt;</c> and acks it
+/// once the broker's confirm has come (many confirms outstanding at once, settled in order), so a crash in between can duplicate it (the destination's batch ledger makes that
 /// harmless) but never lose it. Messages the pass does not take stay unacknowledged until the end and then go
 /// back in their original order (see <see cref="ReturnInOrderAsync"/>). If the process dies instead, the broker
 /// returns them when the connection drops: nothing is lost, but a quorum queue may then reorder them.
@@ -19,6 +20,13 @@ namespace Workers.Messaging.DeadLetters;
 public sealed class DeadLetterQueue : IAsyncDisposable
 {
     const int ReturnBatch = 32;
+
+    /// <summary>Replayed messages whose confirm may be outstanding at once (as <c>workers sync</c> keeps).</summary>
+    const int MaxOutstanding = 256;
+
+    const long MaxOutstandingBytes = 256L * 1024 * 1024;
+
+    static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>How long one returned batch may take to show in the count; past it the next goes anyway (order at risk, nothing lost).</summary>
     static readonly TimeSpan ReturnWait = TimeSpan.FromSeconds(5);
@@ -79,7 +87,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
                 selected.Add(letter);
             }
 
-            return Task.FromResult(false);
+            return null;
         }, cancellationToken);
 
         // A partial list would read as the whole queue.
@@ -99,7 +107,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
                 found = letter;
             }
 
-            return Task.FromResult(false);
+            return null;
         }, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         return found;
@@ -107,7 +115,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
 
     /// <summary>
     /// Sends the selected dead letters back to <see cref="TargetQueue"/> (each confirmed before its dead letter is
-    /// acked), unless they have been replayed <paramref name="maxReplays"/> times already.
+    /// acked; up to 256 confirms outstanding; a nack or a return ends the replay with its error), unless they have been replayed <paramref name="maxReplays"/> times already.
     /// </summary>
     public async Task<DeadLetterSummary> ReplayAsync(DeadLetterFilter filter, int maxReplays, bool dryRun, Action<DeadLetter, DeadLetterOutcome> report, CancellationToken cancellationToken)
     {
@@ -120,33 +128,32 @@ public sealed class DeadLetterQueue : IAsyncDisposable
 
         var now = DateTime.UtcNow;
         int taken = 0, overLimit = 0;
-        var (read, interrupted) = await PassAsync(keepBody: dryRun ? null : letter => filter.Matches(letter, now), async (letter, channel) =>
+        var (read, interrupted) = await PassAsync(keepBody: dryRun ? null : letter => filter.Matches(letter, now), (letter, channel) =>
         {
             if (!filter.Matches(letter, now))
             {
-                return false;
+                return null;
             }
 
             if (letter.ReplayCount >= maxReplays)
             {
                 overLimit++;
                 report(letter, DeadLetterOutcome.OverReplayLimit);
-                return false;
+                return null;
             }
 
             taken++;
             if (dryRun)
             {
                 report(letter, DeadLetterOutcome.WouldReplay);
-                return false;
+                return null;
             }
 
-            // With confirms tracked, this returns once the broker has the message on disk (quorum: on a majority),
-            // and throws if it was refused or unroutable — then the dead letter is not acked.
-            await channel.BasicPublishAsync("", TargetQueue, mandatory: true, DeadLetterHeaders.ForReplay(letter), letter.Body, CancellationToken.None);
-            report(letter, DeadLetterOutcome.Replayed);
-            return true;
-        }, cancellationToken, stopAfter: () => filter.Max is { } max && taken >= max);
+            // With confirms tracked, the library's task ends once the broker has the message on disk (quorum: on a
+            // majority), and fails if it was refused or unroutable. It is not awaited here: the pass keeps many in
+            // flight and acks each dead letter only after its confirm.
+            return channel.BasicPublishAsync("", TargetQueue, mandatory: true, DeadLetterHeaders.ForReplay(letter), letter.Body, CancellationToken.None).AsTask();
+        }, cancellationToken, stopAfter: () => filter.Max is { } max && taken >= max, acked: letter => report(letter, DeadLetterOutcome.Replayed));
         return new DeadLetterSummary(read, taken, overLimit, interrupted);
     }
 
@@ -161,39 +168,73 @@ public sealed class DeadLetterQueue : IAsyncDisposable
         {
             if (!filter.Matches(letter, now))
             {
-                return Task.FromResult(false);
+                return null;
             }
 
             taken++;
             report(letter, dryRun ? DeadLetterOutcome.WouldPurge : DeadLetterOutcome.Purged);
-            return Task.FromResult(!dryRun);
+            return dryRun ? null : Task.CompletedTask;
         }, cancellationToken, stopAfter: () => filter.Max is { } max && taken >= max);
         return new DeadLetterSummary(read, taken, 0, interrupted);
     }
 
     /// <summary>
-    /// One pass: <paramref name="take"/> sees each message in queue order and returns true to ack it (its work
-    /// done) or false to leave it; left ones go back in order when the pass ends, however it ends. A letter comes
-    /// with its body only where <paramref name="keepBody"/> says so (judged on its headers), to hold no more than needed.
+    /// One pass: <paramref name="take"/> sees each message in queue order and returns null to leave it, or the task
+    /// of its work (a replay's publisher confirm): the message is acked once that task has succeeded, then
+    /// <paramref name="acked"/> hears of it. Up to <see cref="MaxOutstanding"/> tasks (and <see cref="MaxOutstandingBytes"/>
+    /// of bodies) are in flight at once and settle in order. A failed one is left, like everything read after it,
+    /// and its error ends the pass once the rest in flight have settled. Left ones go back in order when the pass
+    /// ends, however it ends. A letter comes with its body only where <paramref name="keepBody"/> says so (judged on
+    /// its headers), to hold no more than needed.
     /// <para>
     /// Cancellation is checked between messages, never passed into an AMQP call: a get or a publish cancelled half
     /// way could leave the channel closing, and a quorum queue puts what a closed channel held back out of order
     /// (DeadLetterFilterTests stops a replay with SIGTERM to check this).
     /// </para>
     /// </summary>
-    async Task<(int Read, bool Interrupted)> PassAsync(Func<DeadLetter, bool>? keepBody, Func<DeadLetter, IChannel, Task<bool>> take, CancellationToken cancellationToken, Func<bool>? stopAfter = null)
+    async Task<(int Read, bool Interrupted)> PassAsync(Func<DeadLetter, bool>? keepBody, Func<DeadLetter, IChannel, Task?> take, CancellationToken cancellationToken,
+        Func<bool>? stopAfter = null, Action<DeadLetter>? acked = null)
     {
         var count = await CountAsync(cancellationToken);
         await using var channel = await _connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
         var left = new List<ulong>();
+        var inFlight = new Queue<(ulong Tag, DeadLetter Letter, Task Work)>();
+        long inFlightBytes = 0;
+        Exception? failure = null;
         var read = 0;
         var interrupted = false;
+
+        // The oldest task in flight: acked once it succeeded, left (and the pass failed) if not.
+        async Task SettleOldestAsync()
+        {
+            var (tag, letter, work) = inFlight.Dequeue();
+            inFlightBytes -= letter.Body.Length;
+            try
+            {
+                await work.WaitAsync(ConfirmTimeout);
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex switch
+                {
+                    PublishException refused => BrokerRefusedException.For(refused, TargetQueue, "what it did not confirm stays in the error queue"),
+                    TimeoutException => new TimeoutException($"the broker did not confirm a replayed message within {ConfirmTimeout.TotalSeconds:0} s; what it did not confirm stays in the error queue", ex),
+                    _ => ex,
+                };
+                left.Add(tag);
+                return;
+            }
+
+            await channel.BasicAckAsync(tag, multiple: false, CancellationToken.None);
+            acked?.Invoke(letter);
+        }
+
         try
         {
             // Always to the end of what the queue held: a quorum queue on RabbitMQ 3.10 puts a returned message at
             // its back, so only when every message was read and the left ones go back together is the order kept.
-            // After --max is reached, or Ctrl-C, the rest is read and left without a look.
+            // After --max is reached, a failure, or Ctrl-C, the rest is read and left without a look.
             while (read < count)
             {
                 var got = await channel.BasicGetAsync(ErrorQueue, autoAck: false, CancellationToken.None);
@@ -203,7 +244,7 @@ public sealed class DeadLetterQueue : IAsyncDisposable
                 }
 
                 read++;
-                if (stopAfter?.Invoke() == true || cancellationToken.IsCancellationRequested)
+                if (failure is not null || stopAfter?.Invoke() == true || cancellationToken.IsCancellationRequested)
                 {
                     interrupted |= cancellationToken.IsCancellationRequested;
                     left.Add(got.DeliveryTag);
@@ -217,23 +258,40 @@ public sealed class DeadLetterQueue : IAsyncDisposable
                     letter = new DeadLetter(read, got.BasicProperties, got.Body.ToArray());
                 }
 
-                if (await take(letter, channel))
-                {
-                    await channel.BasicAckAsync(got.DeliveryTag, multiple: false, CancellationToken.None);
-                }
-                else
+                if (take(letter, channel) is not { } work)
                 {
                     left.Add(got.DeliveryTag);
+                    continue;
                 }
+
+                inFlight.Enqueue((got.DeliveryTag, letter, work));
+                inFlightBytes += letter.Body.Length;
+                while (inFlight.Count > MaxOutstanding || (inFlight.Count > 1 && inFlightBytes > MaxOutstandingBytes) ||
+                       (inFlight.Count > 0 && inFlight.Peek().Work.IsCompleted))
+                {
+                    await SettleOldestAsync();
+                }
+            }
+
+            while (inFlight.Count > 0)
+            {
+                await SettleOldestAsync();
             }
         }
         finally
         {
+            // Whatever is still in flight (the pass failed on the channel) is left for the broker to return.
             // Not cancellable: if this fails the channel closes, and the broker returns them anyway (maybe reordered).
-            if (left.Count > 0 && channel.IsOpen)
+            if (left.Count > 0 && channel.IsOpen && inFlight.Count == 0)
             {
+                left.Sort();
                 await ReturnInOrderAsync(channel, left);
             }
+        }
+
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
         }
 
         return (read, interrupted);

@@ -165,6 +165,10 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
                 LogReconnected(_logger, _broker.Host, _broker.Port, (DateTime.UtcNow - since).TotalSeconds);
             }
         }
+        catch (PublishException refused)
+        {
+            throw BrokerRefusedException.For(refused, oldest.Queue, "the sync stops; run it again once the cause is fixed (what was applied is applied once)");
+        }
         catch (Exception ex) when ((IsConnectionLoss(ex) || ex is OperationCanceledException) && !cancellationToken.IsCancellationRequested)
         {
             // Cancelled without our token: the library gave up the confirm with its channel.
