@@ -13,7 +13,7 @@ public sealed class DuckDbDestinationFactory : DestinationFactory<DuckDbSpec>
     protected override IEnumerable<string> Validate(DuckDbSpec spec) => spec.Validate();
 
     // One transaction per group: the SQL layer's group write (each batch id claimed in the ledger).
-    protected override GroupLimits? Grouping(DuckDbSpec spec) => new GroupLimits(spec.BatchSize, spec.BatchSizeBytes, GroupLimits.DefaultTimeout);
+    protected override GroupLimits? Grouping(DuckDbSpec spec) => spec.Limits();
 
     protected override IDestination Create(DuckDbSpec spec, DestinationContext context) =>
         new SqlDestination(new DuckDbDialect(spec), new SqlDestinationOptions(spec.LedgerRetention));

@@ -20,6 +20,9 @@ public sealed class DuckDbSpec
     /// </summary>
     public TimeSpan LedgerRetention { get; set; }
 
+    /// <summary>How far the worker gathers insert messages for this destination (the three batch keys).</summary>
+    public Workers.Core.Destinations.GroupLimits Limits() => new(BatchSize, BatchSizeBytes, Workers.Core.Destinations.GroupLimits.DefaultTimeout);
+
     public IEnumerable<string> Validate()
     {
         if (LedgerRetention < TimeSpan.Zero)
@@ -36,14 +39,9 @@ public sealed class DuckDbSpec
             yield return "connection_string: an in-memory database loses every row when the worker stops; give the path of a file";
         }
 
-        if (BatchSize < 1)
+        foreach (var problem in Limits().Problems())
         {
-            yield return $"batch_size: must be a positive integer, got {BatchSize}";
-        }
-
-        if (BatchSizeBytes < 1)
-        {
-            yield return $"batch_size_bytes: must be a positive integer, got {BatchSizeBytes}";
+            yield return problem;
         }
     }
 }

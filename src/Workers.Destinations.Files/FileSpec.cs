@@ -96,15 +96,7 @@ public class FileSpec
             errors.Add("no_rotate: true is not supported: every batch is its own object, so that a redelivered batch overwrites it instead of adding its rows twice");
         }
 
-        if (BatchSize < 1)
-        {
-            errors.Add($"batch_size: must be a positive integer, got {BatchSize}");
-        }
-
-        if (BatchSizeBytes < 1)
-        {
-            errors.Add($"batch_size_bytes: must be a positive integer, got {BatchSizeBytes}");
-        }
+        errors.AddRange(new Workers.Core.Destinations.GroupLimits(BatchSize, BatchSizeBytes, BatchTimeout).Problems());
 
         if (errors.Count == 0)
         {

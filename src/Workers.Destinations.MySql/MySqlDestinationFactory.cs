@@ -13,7 +13,7 @@ public sealed class MySqlDestinationFactory : DestinationFactory<MySqlSpec>
     protected override IEnumerable<string> Validate(MySqlSpec spec) => spec.Validate();
 
     // One transaction per group: the SQL layer's group write (each batch id claimed in the ledger).
-    protected override GroupLimits? Grouping(MySqlSpec spec) => new GroupLimits(spec.BatchSize, spec.BatchSizeBytes, spec.BatchTimeout);
+    protected override GroupLimits? Grouping(MySqlSpec spec) => spec.Limits();
 
     protected override IDestination Create(MySqlSpec spec, DestinationContext context) =>
         new SqlDestination(new MySqlDialect(spec), new SqlDestinationOptions(spec.LedgerRetention));

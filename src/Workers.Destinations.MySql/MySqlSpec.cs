@@ -16,6 +16,9 @@ public sealed class MySqlSpec
     /// <summary>Also forget the ledger rows of a sync whose last batch was applied longer ago than this (zero: only after a later delete-stale).</summary>
     public TimeSpan LedgerRetention { get; set; }
 
+    /// <summary>How far the worker gathers insert messages for this destination (the three batch keys).</summary>
+    public Workers.Core.Destinations.GroupLimits Limits() => new(BatchSize, BatchSizeBytes, BatchTimeout);
+
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))
@@ -44,19 +47,9 @@ public sealed class MySqlSpec
             }
         }
 
-        if (BatchSize < 1)
+        foreach (var problem in Limits().Problems())
         {
-            yield return $"batch_size: must be a positive integer, got {BatchSize}";
-        }
-
-        if (BatchSizeBytes < 1)
-        {
-            yield return $"batch_size_bytes: must be a positive integer, got {BatchSizeBytes}";
-        }
-
-        if (BatchTimeout <= TimeSpan.Zero)
-        {
-            yield return $"batch_timeout: must be a positive duration, got {BatchTimeout}";
+            yield return problem;
         }
 
         if (LedgerRetention < TimeSpan.Zero)

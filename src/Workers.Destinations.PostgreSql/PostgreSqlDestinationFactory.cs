@@ -15,7 +15,7 @@ public sealed class PostgreSqlDestinationFactory : DestinationFactory<PostgreSql
         PostgreSqlConnectionString.Normalize(spec) is { } error ? [error] : spec.Validate();
 
     // One transaction per group: the SQL layer's group write (each batch id claimed in the ledger).
-    protected override GroupLimits? Grouping(PostgreSqlSpec spec) => new GroupLimits(spec.BatchSize, spec.BatchSizeBytes, spec.BatchTimeout);
+    protected override GroupLimits? Grouping(PostgreSqlSpec spec) => spec.Limits();
 
     protected override IDestination Create(PostgreSqlSpec spec, DestinationContext context) =>
         new SqlDestination(new PostgreSqlDialect(spec), new SqlDestinationOptions(spec.LedgerRetention));

@@ -22,6 +22,9 @@ public sealed class PostgreSqlSpec
     /// </summary>
     public TimeSpan LedgerRetention { get; set; }
 
+    /// <summary>How far the worker gathers insert messages for this destination (the three batch keys).</summary>
+    public Workers.Core.Destinations.GroupLimits Limits() => new(BatchSize, BatchSizeBytes, BatchTimeout);
+
     public IEnumerable<string> Validate()
     {
         if (LedgerRetention < TimeSpan.Zero)
@@ -52,19 +55,9 @@ public sealed class PostgreSqlSpec
             }
         }
 
-        if (BatchSize < 1)
+        foreach (var problem in Limits().Problems())
         {
-            yield return $"batch_size: must be a positive integer, got {BatchSize}";
-        }
-
-        if (BatchSizeBytes < 1)
-        {
-            yield return $"batch_size_bytes: must be a positive integer, got {BatchSizeBytes}";
-        }
-
-        if (BatchTimeout <= TimeSpan.Zero)
-        {
-            yield return $"batch_timeout: must be a positive duration, got {BatchTimeout}";
+            yield return problem;
         }
     }
 }

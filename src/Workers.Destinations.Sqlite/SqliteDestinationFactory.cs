@@ -13,7 +13,7 @@ public sealed class SqliteDestinationFactory : DestinationFactory<SqliteSpec>
     protected override IEnumerable<string> Validate(SqliteSpec spec) => spec.Validate();
 
     // One transaction per group: the SQL layer's group write (each batch id claimed in the ledger).
-    protected override GroupLimits? Grouping(SqliteSpec spec) => new GroupLimits(spec.BatchSize, spec.BatchSizeBytes, spec.BatchTimeout);
+    protected override GroupLimits? Grouping(SqliteSpec spec) => spec.Limits();
 
     protected override IDestination Create(SqliteSpec spec, DestinationContext context) =>
         new SqlDestination(new SqliteDialect(spec), new SqlDestinationOptions(spec.LedgerRetention));

@@ -19,6 +19,9 @@ public sealed class SqliteSpec
     /// </summary>
     public TimeSpan LedgerRetention { get; set; }
 
+    /// <summary>How far the worker gathers insert messages for this destination (the three batch keys).</summary>
+    public Workers.Core.Destinations.GroupLimits Limits() => new(BatchSize, BatchSizeBytes, BatchTimeout);
+
     public IEnumerable<string> Validate()
     {
         if (LedgerRetention < TimeSpan.Zero)
@@ -31,14 +34,9 @@ public sealed class SqliteSpec
             yield return "connection_string: required, the path of the database file";
         }
 
-        if (BatchSize < 1)
+        foreach (var problem in Limits().Problems())
         {
-            yield return $"batch_size: must be a positive integer, got {BatchSize}";
-        }
-
-        if (BatchSizeBytes < 1)
-        {
-            yield return $"batch_size_bytes: must be a positive integer, got {BatchSizeBytes}";
+            yield return problem;
         }
     }
 }

@@ -8,4 +8,23 @@ public sealed record GroupLimits(int Rows, long Bytes, TimeSpan Timeout)
 {
     /// <summary>The timeout of a destination whose spec has no <c>batch_timeout</c>.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>What is wrong with these values, named by their spec keys (every destination with batch keys says it so).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Rows < 1)
+        {
+            yield return $"batch_size: must be a positive integer, got {Rows}";
+        }
+
+        if (Bytes < 1)
+        {
+            yield return $"batch_size_bytes: must be a positive integer, got {Bytes}";
+        }
+
+        if (Timeout <= TimeSpan.Zero)
+        {
+            yield return $"batch_timeout: must be a positive duration, got {Timeout}";
+        }
+    }
 }
