@@ -168,21 +168,21 @@ public sealed class ServeEndpointTests : IAsyncLifetime
 
     Task WriteAsync(params Write.Types.Request[] messages) => Client.WriteAllAsync(messages);
 
-    static Schema TableSchema(string table, IArrowType type) => new(
+    internal static Schema TableSchema(string table, IArrowType type) => new(
         [
             new Field("id", Int64Type.Default, false, new Dictionary<string, string> { ["cq:extension:primary_key"] = "true" }),
             new Field("value", type, true),
         ],
         new Dictionary<string, string> { ["cq:table_name"] = table });
 
-    static Write.Types.Request Migrate(string table, IArrowType type) =>
+    internal static Write.Types.Request Migrate(string table, IArrowType type) =>
         new() { MigrateTable = new Write.Types.MessageMigrateTable { Table = ByteString.CopyFrom(ArrowIpc.Write(TableSchema(table, type), [])) } };
 
-    static Write.Types.Request Insert(string table, IArrowType type)
+    internal static Write.Types.Request Insert(string table, IArrowType type, long id = 1)
     {
         var schema = TableSchema(table, type);
         IArrowArray value = type is StringType ? new StringArray.Builder().Append("one").Build() : new Int64Array.Builder().Append(1).Build();
-        using var batch = new RecordBatch(schema, [new Int64Array.Builder().Append(1).Build(), value], 1);
+        using var batch = new RecordBatch(schema, [new Int64Array.Builder().Append(id).Build(), value], 1);
         return new() { Insert = new Write.Types.MessageInsert { Record = ByteString.CopyFrom(ArrowIpc.Write(schema, [batch])) } };
     }
 

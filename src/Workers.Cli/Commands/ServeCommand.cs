@@ -39,12 +39,12 @@ static class ServeCommand
     {
         if (BrokerSettings.Optional() is not { } broker)
         {
-            return new EmbeddedFleetConnection(DestinationCatalog.Create, loggers);
+            return new EmbeddedFleetConnection(DestinationCatalog.CreateWriter, loggers);
         }
 
         var rabbit = await RabbitMqPublisher.ConnectAsync(broker, cancellationToken);
         ISyncPublisher publisher = ClaimCheckSettings.FromEnvironment() is { } blobs
-            ? new ClaimCheckPublisher(rabbit, new BlobClaimStore(blobs, loggers.CreateLogger("Workers.ClaimCheck")))
+            ? new ClaimCheckPublisher(rabbit, ClaimStores.Create(blobs, loggers.CreateLogger("Workers.ClaimCheck")))
             : rabbit;
         return new BrokerFleetConnection(broker, publisher, rabbit);
     }

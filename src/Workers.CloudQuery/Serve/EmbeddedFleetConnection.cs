@@ -10,7 +10,7 @@ namespace Workers.CloudQuery.Serve;
 /// With no broker: each Write stream gets in-process workers for its destination (with the spec Init settled on),
 /// on MassTransit's in-memory transport, as an embedded `workers sync` has.
 /// </summary>
-internal sealed class EmbeddedFleetConnection(Func<DestinationSpec, IDestination> createDestination, ILoggerFactory loggers) : IFleetConnection
+internal sealed class EmbeddedFleetConnection(Func<DestinationSpec, DestinationWriter> createWriter, ILoggerFactory loggers) : IFleetConnection
 {
     public string Describe => "embedded workers (no WORKERS_BROKER_URL)";
 
@@ -18,7 +18,8 @@ internal sealed class EmbeddedFleetConnection(Func<DestinationSpec, IDestination
 
     public async Task<IWriteTarget> BeginWriteAsync(DestinationSpec destination, CancellationToken cancellationToken)
     {
-        var writer = new DestinationWriter(destination, createDestination(destination));
+        // As `workers run` builds it: the destination's own grouping, so that the CLI's small batches are gathered.
+        var writer = createWriter(destination);
         var board = new OutcomeBoard();
         try
         {
