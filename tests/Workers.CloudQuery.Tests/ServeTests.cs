@@ -85,6 +85,38 @@ public sealed class ServeTests : IDisposable
         await blobs.DeleteIfExistsAsync();
     }
 
+    [Fact]
+    public async Task Serve_ClaimCheckOnS3_InsertsTravelByTheBucketAndLand()
+    {
+        var destination = _prefix + "pg";
+        var file = DestinationFile(destination);
+        var bucket = "serve-" + _prefix;
+        using var s3 = new Amazon.S3.AmazonS3Client(
+            new Amazon.Runtime.BasicAWSCredentials(TestServices.S3AccessKeyId, TestServices.S3SecretAccessKey),
+            new Amazon.S3.AmazonS3Config { ServiceURL = TestServices.S3Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await s3.PutBucketAsync(bucket);
+        var environment = new Dictionary<string, string>
+        {
+            ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl,
+            ["WORKERS_BLOB_CONNECTION_STRING"] = $"s3://{bucket}?region=us-east-1&endpoint={Uri.EscapeDataString(TestServices.S3Endpoint)}&use_path_style=true",
+            ["WORKERS_BLOB_THRESHOLD_BYTES"] = "1",   // every insert by claim check
+            ["AWS_ACCESS_KEY_ID"] = TestServices.S3AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = TestServices.S3SecretAccessKey,
+        };
+        using var worker = WorkersProcess.Start(environment, "run", file);
+        var (serve, serveAddress) = await StartServeAsync(environment, file);
+        using var _ = serve;
+        var source = await StartSourceAsync();
+        await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+
+        await CliSyncAsync(source, serveAddress, rows: 5);
+
+        Assert.Equal(5, await Postgres.Count($"{_prefix}_items"));
+        Assert.Equal(10, await Postgres.Count($"{_prefix}_parts"));
+        var objects = await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket, Prefix = "claim-check/" });
+        Assert.NotEmpty(objects.S3Objects ?? []);
+    }
+
     string DestinationFile(string destination)
     {
         var path = Path.Combine(_plugins.Directory, "serve.yml");
