@@ -21,12 +21,12 @@ public sealed class DeadLetterQueue : IAsyncDisposable
 {
     const int ReturnBatch = 32;
 
-    /// <summary>Replayed messages whose confirm may be outstanding at once (as <c>workers sync</c> keeps).</summary>
-    const int MaxOutstanding = 256;
+    // Replayed messages whose confirm may be outstanding at once, and how long one may take: as `workers sync` has them.
+    const int MaxOutstanding = RabbitMqPublisher.MaxOutstanding;
 
-    const long MaxOutstandingBytes = 256L * 1024 * 1024;
+    const long MaxOutstandingBytes = RabbitMqPublisher.MaxOutstandingBytes;
 
-    static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan ConfirmTimeout = RabbitMqPublisher.ConfirmTimeout;
 
     /// <summary>How long one returned batch may take to show in the count; past it the next goes anyway (order at risk, nothing lost).</summary>
     static readonly TimeSpan ReturnWait = TimeSpan.FromSeconds(5);

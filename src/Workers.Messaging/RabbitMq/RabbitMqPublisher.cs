@@ -32,7 +32,7 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
     public const long MaxOutstandingBytes = 256L << 20;
 
     // A confirm later than this is taken for a connection gone without the library noticing (as RabbitMQ's heartbeat would).
-    static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
 
     static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
