@@ -1,5 +1,6 @@
 using Npgsql;
 using RabbitMQ.Client;
+using Workers.Messaging.RabbitMq;
 
 namespace Workers.Fleet.Tests;
 
@@ -114,15 +115,9 @@ public sealed class BrokerRestartTests(PrivateRabbitMq rabbit) : IClassFixture<P
             // A queue not declared yet closes the channel (404): a channel per look.
             await using (var channel = await connection.CreateChannelAsync())
             {
-                try
+                if (await channel.TryDeclarePassiveAsync(WorkerQueues.Main(_destination), CancellationToken.None) is { MessageCount: >= 20 })
                 {
-                    if ((await channel.QueueDeclarePassiveAsync($"workers.{_destination}")).MessageCount >= 20)
-                    {
-                        return;
-                    }
-                }
-                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-                {
+                    return;
                 }
             }
 

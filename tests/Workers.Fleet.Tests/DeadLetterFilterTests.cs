@@ -167,20 +167,7 @@ public sealed class DeadLetterFilterTests : IAsyncLifetime
     }
 
     /// <summary>rabbitmqctl against the suite's broker (infra/services.sh finds it as the suite started it).</summary>
-    static async Task RabbitMqCtl(params string[] arguments)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[Path.Combine(WorkersProcess.RepoRoot(), "infra", "services.sh"), "rabbitmqctl", "rabbitmq", .. arguments])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"rabbitmqctl {string.Join(' ', arguments)}: {await output}{await errors}");
-    }
+    static Task RabbitMqCtl(params string[] arguments) => InfraServices.RunAsync(null, ["rabbitmqctl", "rabbitmq", .. arguments]);
 
     [Fact]
     public async Task ReplayStoppedBySigterm_ReplayedOnesLeft_TheRestStayInOrder_NothingLost()

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Workers.Fleet.Tests;
 
 /// <summary>
@@ -38,23 +36,5 @@ sealed class PrivatePostgres : IAsyncDisposable
         Directory.Delete(_runDirectory, recursive: true);
     }
 
-    static async Task ServicesAsync(string runDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(WorkersProcess.RepoRoot(), "infra", "services.sh"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["WORKERS_RUN_DIR"] = runDirectory;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"infra/services.sh {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await output}\n{await errors}");
-        }
-    }
+    static Task ServicesAsync(string runDirectory, params string[] arguments) => InfraServices.RunAsync(runDirectory, arguments);
 }
