@@ -14,6 +14,7 @@ public sealed class ServeTests : IDisposable
     readonly JsPlugins _plugins = new();
     readonly string _prefix = "cs" + Guid.NewGuid().ToString("N")[..8];
     readonly List<Process> _started = [];
+    readonly List<WorkersProcess> _workers = [];
 
     [Fact]
     public async Task Serve_CliEquivalentThroughRabbitMqIntoPostgres_SameResultAsWorkersSync()
@@ -21,11 +22,7 @@ public sealed class ServeTests : IDisposable
         var destination = _prefix + "pg";
         var file = DestinationFile(destination);
         var environment = new Dictionary<string, string> { ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl };
-        using var worker = WorkersProcess.Start(environment, "run", file);
-        var (serve, serveAddress) = await StartServeAsync(environment, file);
-        using var _ = serve;
-        var source = await StartSourceAsync();
-        await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+        var (serveAddress, source) = await StartThroughBrokerAsync(environment, file);
 
         await CliSyncAsync(source, serveAddress, rows: 5);
         Assert.Equal(5, await Postgres.Count($"{_prefix}_items"));
@@ -64,11 +61,7 @@ public sealed class ServeTests : IDisposable
             ["WORKERS_BLOB_CONNECTION_STRING"] = TestServices.BlobConnectionString,
             ["WORKERS_BLOB_CONTAINER"] = container,
         };
-        using var worker = WorkersProcess.Start(environment, "run", file);
-        var (serve, serveAddress) = await StartServeAsync(environment, file);
-        using var _ = serve;
-        var source = await StartSourceAsync();
-        await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+        var (serveAddress, source) = await StartThroughBrokerAsync(environment, file);
 
         await CliSyncAsync(source, serveAddress, rows: 1, bigInsertMiB: 101);
 
@@ -103,11 +96,7 @@ public sealed class ServeTests : IDisposable
             ["AWS_ACCESS_KEY_ID"] = TestServices.S3AccessKeyId,
             ["AWS_SECRET_ACCESS_KEY"] = TestServices.S3SecretAccessKey,
         };
-        using var worker = WorkersProcess.Start(environment, "run", file);
-        var (serve, serveAddress) = await StartServeAsync(environment, file);
-        using var _ = serve;
-        var source = await StartSourceAsync();
-        await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+        var (serveAddress, source) = await StartThroughBrokerAsync(environment, file);
 
         await CliSyncAsync(source, serveAddress, rows: 5);
 
@@ -129,6 +118,18 @@ public sealed class ServeTests : IDisposable
                 connection_string: "{TestServices.PostgresConnectionString}"
             """);
         return path;
+    }
+
+    /// <summary>A worker and `workers serve` on the broker of <paramref name="environment"/>, and the test source; Dispose stops them.</summary>
+    async Task<(string ServeAddress, string Source)> StartThroughBrokerAsync(Dictionary<string, string> environment, string file)
+    {
+        var worker = WorkersProcess.Start(environment, "run", file);
+        _workers.Add(worker);
+        var (serve, serveAddress) = await StartServeAsync(environment, file);
+        _workers.Add(serve);
+        var source = await StartSourceAsync();
+        await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+        return (serveAddress, source);
     }
 
     static async Task<(WorkersProcess Serve, string Address)> StartServeAsync(Dictionary<string, string> environment, string file)
@@ -173,6 +174,11 @@ public sealed class ServeTests : IDisposable
 
     public void Dispose()
     {
+        foreach (var process in _workers)
+        {
+            process.Dispose();
+        }
+
         foreach (var process in _started)
         {
             process.Kill();
