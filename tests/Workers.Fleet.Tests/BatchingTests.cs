@@ -147,6 +147,58 @@ public sealed class BatchingTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Worker_DeliveryBuffersReusedWhileGroupsAreWritten_EveryRowKeepsItsOwnText()
+    {
+        // The worker reads each body in RabbitMQ.Client's delivery buffer, which is reused once the delivery ends.
+        // One write slot and four messages a group keep only five deliveries in the worker, so buffers are handed
+        // round all the time; 200 KiB bodies span frames. A row read from a buffer after its delivery ended would
+        // carry another message's text.
+        await using var publisher = await ForeignPublisher.ConnectAsync(TestServices.RabbitMqUrl);
+        await publisher.DeclareQueueAsync(_destination);
+        const int messages = 120, rows = 100;
+        for (var i = 0; i < messages; i++)
+        {
+            await publisher.PublishAsync(_destination, TextInsert(i * rows, rows));
+        }
+
+        using var worker = WorkersProcess.Start(Environment(), "run", Config(), "--concurrency", "1", "--group-messages", "4");
+        await Eventually.WaitFor(async () => await Scalar("SELECT count(*) FROM _workers_batches") == messages,
+            TimeSpan.FromSeconds(180), () => worker.Output);
+
+        Assert.Equal(messages * rows, await Scalar($"SELECT count(DISTINCT id) FROM {TextTable}"));
+        Assert.Equal(0, await Scalar($"SELECT count(*) FROM {TextTable} WHERE payload IS DISTINCT FROM {ExpectedPayloadSql}"));
+        Assert.True(await Scalar($"SELECT count(DISTINCT xmin::text) FROM {TextTable}") < messages, "the messages were not gathered");
+        Assert.Equal(0u, await Broker.CountAsync($"workers.{_destination}_error"));
+    }
+
+    const string TextTable = "batched_text_t";
+
+    // The text of row ID, in C# and in SQL: 'row ID ' and 1,500 to 2,499 copies of a letter that depends on ID.
+    static string ExpectedPayload(long id) => $"row {id} " + new string((char)('a' + (id % 26)), 1500 + (int)(id % 1000));
+
+    const string ExpectedPayloadSql = "'row ' || id || ' ' || repeat(chr(97 + (id % 26)::int), 1500 + (id % 1000)::int)";
+
+    WireMessage TextInsert(int firstId, int rows)
+    {
+        var ids = new Apache.Arrow.Int64Array.Builder();
+        var payloads = new Apache.Arrow.StringArray.Builder();
+        for (long id = firstId; id < firstId + rows; id++)
+        {
+            ids.Append(id);
+            payloads.Append(ExpectedPayload(id));
+        }
+
+        var schema = new Apache.Arrow.Schema(
+            [
+                new Apache.Arrow.Field("id", Apache.Arrow.Types.Int64Type.Default, false, new Dictionary<string, string> { [CqMetadata.PrimaryKey] = CqMetadata.True }),
+                new Apache.Arrow.Field("payload", Apache.Arrow.Types.StringType.Default, true),
+            ],
+            new Dictionary<string, string> { [CqMetadata.TableName] = TextTable });
+        using var batch = SyncColumns.AddTo(new Apache.Arrow.RecordBatch(schema, [ids.Build(), payloads.Build()], rows), _sync);
+        return WireCodec.EncodeInsert(_sync, Guid.NewGuid(), batch);
+    }
+
     WireMessage Insert(int firstId, bool textIds = false)
     {
         using var batch = SyncColumns.AddTo(TestData.Generate(Schema(textIds), 10, new TestDataOptions(1, FirstId: firstId)), _sync);
