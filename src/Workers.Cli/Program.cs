@@ -101,12 +101,7 @@ async Task<int> Run(bool verbose, Func<ILoggerFactory, Task<int>> command)
         await Console.Error.WriteLineAsync($"configuration error: {Secrets.Redact(ex.Message)}");
         return 2;
     }
-    catch (Workers.Messaging.RabbitMq.BrokerUnreachableException ex)
-    {
-        await Console.Error.WriteLineAsync(ex.Message);
-        return 1;
-    }
-    catch (Workers.Messaging.RabbitMq.BrokerRefusedException ex)
+    catch (Exception ex) when (ex is Workers.Messaging.RabbitMq.BrokerUnreachableException or Workers.Messaging.RabbitMq.BrokerRefusedException)
     {
         await Console.Error.WriteLineAsync(ex.Message);
         return 1;
