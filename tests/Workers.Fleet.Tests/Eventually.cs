@@ -16,7 +16,6 @@ static class Eventually
         }
     }
 
-    /// <summary>One number from PostgreSQL; -1 while the table does not exist yet.</summary>
     /// <summary>Runs one statement on the test PostgreSQL (or <paramref name="connectionString"/>'s database).</summary>
     public static async Task Execute(string sql, string? connectionString = null)
     {
@@ -26,6 +25,7 @@ static class Eventually
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>One number from PostgreSQL; -1 while the table does not exist yet.</summary>
     public static async Task<long> Scalar(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

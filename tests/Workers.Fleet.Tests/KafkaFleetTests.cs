@@ -72,7 +72,7 @@ public sealed class KafkaFleetTests(Xunit.Abstractions.ITestOutputHelper output)
                 messages = (await reader.ReadMessagesAsync(TestSource.SomeTable, CancellationToken.None))
                     .Where(m => KafkaHeaders.Get(m.Message.Headers, WireHeaders.SourceName) == _source).ToList();
                 return messages.Select(m => m.Message.Key).Distinct().Count() == distinctKeys;
-            }, TimeSpan.FromSeconds(180), Outputs);
+            }, TimeSpan.FromSeconds(180), () => TopicReport(messages, workers) + "\n" + QueueReport() + "\n" + Outputs());
 
             output.WriteLine($"{messages.Count} messages under {distinctKeys} keys");
 
@@ -192,6 +192,27 @@ public sealed class KafkaFleetTests(Xunit.Abstractions.ITestOutputHelper output)
                 batch_size: {MessageRows}
             """);
         return file;
+    }
+
+    /// <summary>What the topic holds against what the workers said they wrote, batch by batch: the failure's story.</summary>
+    static string TopicReport(List<Confluent.Kafka.ConsumeResult<string, byte[]>> messages, List<WorkersProcess> workers)
+    {
+        var onTopic = messages.GroupBy(m => KafkaHeaders.Get(m.Message.Headers, WireHeaders.BatchId) ?? "?")
+            .ToDictionary(g => g.Key, g => g.Select(m => m.Message.Key).Distinct().Count());
+        var logged = workers.SelectMany(w => System.Text.RegularExpressions.Regex.Matches(w.Output, @"wrote \d+ rows \[batch ([0-9a-f-]+)\]").Select(m => m.Groups[1].Value)).ToList();
+        var missing = logged.Distinct().Where(b => !onTopic.ContainsKey(b)).ToList();
+        var partial = onTopic.Where(b => b.Value != SourceBatch / MessageRows).Select(b => $"{b.Key} ({b.Value} keys)").ToList();
+        var unlogged = onTopic.Keys.Where(b => !logged.Contains(b)).ToList();
+        return $"{messages.Count} messages, {messages.Select(m => m.Message.Key).Distinct().Count()} distinct keys, {onTopic.Count} batches on the topic; " +
+            $"{logged.Count} writes logged ({logged.Distinct().Count()} batches); logged but not on the topic: [{string.Join(", ", missing)}]; " +
+            $"on the topic with an unexpected key count: [{string.Join(", ", partial)}]; on the topic, never logged: [{string.Join(", ", unlogged)}]";
+    }
+
+    /// <summary>Where a batch no worker wrote could still be: the destination's queues, by depth.</summary>
+    string QueueReport()
+    {
+        var queues = new[] { WorkerQueues.Main(_destination), WorkerQueues.Error(_destination), WorkerQueues.Wait(_destination) };
+        return "queues: " + string.Join(", ", queues.Select(q => $"{q} {QueueDepth(q).GetAwaiter().GetResult()}"));
     }
 
     static int CountOf(string text, string what)
