@@ -167,7 +167,7 @@ public sealed class DeadLetterFilterTests : IAsyncLifetime
     }
 
     /// <summary>rabbitmqctl against the suite's broker (infra/services.sh finds it as the suite started it).</summary>
-    static Task RabbitMqCtl(params string[] arguments) => InfraServices.RunAsync(null, ["rabbitmqctl", "rabbitmq", .. arguments]);
+    static Task<string> RabbitMqCtl(params string[] arguments) => InfraServices.RunAsync(null, ["rabbitmqctl", "rabbitmq", .. arguments]);
 
     [Fact]
     public async Task ReplayStoppedBySigterm_ReplayedOnesLeft_TheRestStayInOrder_NothingLost()

@@ -6,12 +6,20 @@ namespace Workers.Fleet.Tests;
 static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> every 200 ms; fails with <paramref name="context"/> (worker output) past the timeout.</summary>
-    public static async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context)
+    public static Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context) =>
+        WaitFor(condition, timeout, () => Task.FromResult(context()));
+
+    /// <summary>As above, with a context that has to ask a service (queue depths, say).</summary>
+    public static async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, Func<Task<string>> context)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "the fleet did not get there in time:\n" + context());
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail("the fleet did not get there in time:\n" + await context());
+            }
+
             await Task.Delay(200);
         }
     }

@@ -5,9 +5,9 @@ namespace Workers.Fleet.Tests;
 /// <summary>Runs infra/services.sh, on the suite's services or on those of a private run directory.</summary>
 public static class InfraServices
 {
-    /// <summary>Throws with the script's output if it fails.</summary>
+    /// <summary>The script's standard output; throws with all its output if it fails.</summary>
     /// <param name="runDirectory">The private <c>WORKERS_RUN_DIR</c>; null: the suite's own services.</param>
-    public static async Task RunAsync(string? runDirectory, params string[] arguments)
+    public static async Task<string> RunAsync(string? runDirectory, params string[] arguments)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -30,5 +30,7 @@ public static class InfraServices
         {
             throw new InvalidOperationException($"infra/services.sh {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await output}\n{await errors}");
         }
+
+        return await output;
     }
 }

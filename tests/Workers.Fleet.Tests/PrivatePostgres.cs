@@ -36,5 +36,5 @@ sealed class PrivatePostgres : IAsyncDisposable
         Directory.Delete(_runDirectory, recursive: true);
     }
 
-    static Task ServicesAsync(string runDirectory, params string[] arguments) => InfraServices.RunAsync(runDirectory, arguments);
+    static Task<string> ServicesAsync(string runDirectory, params string[] arguments) => InfraServices.RunAsync(runDirectory, arguments);
 }

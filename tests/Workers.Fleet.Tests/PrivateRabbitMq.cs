@@ -32,5 +32,5 @@ public sealed class PrivateRabbitMq : IAsyncLifetime
         Directory.Delete(_runDirectory, recursive: true);
     }
 
-    Task ServicesAsync(params string[] arguments) => InfraServices.RunAsync(_runDirectory, arguments);
+    Task<string> ServicesAsync(params string[] arguments) => InfraServices.RunAsync(_runDirectory, arguments);
 }
