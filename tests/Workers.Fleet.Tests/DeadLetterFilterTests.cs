@@ -143,7 +143,7 @@ public sealed class DeadLetterFilterTests : IAsyncLifetime
         // A policy caps workers.DEST at two messages and makes the broker nack the rest: the replay has them all in
         // flight at once, acks only the confirmed ones, and stops with the nack's error.
         var policy = "cap" + _destination;
-        await RabbitMqCtl("set_policy", "--apply-to", "queues", "--priority", "100", policy, $"^{MainQueue.Replace(".", "\\.", StringComparison.Ordinal)}$",
+        await InfraServices.RabbitMqCtlAsync("set_policy", "--apply-to", "queues", "--priority", "100", policy, $"^{MainQueue.Replace(".", "\\.", StringComparison.Ordinal)}$",
             """{"max-length": 2, "overflow": "reject-publish"}""");
         try
         {
@@ -162,12 +162,9 @@ public sealed class DeadLetterFilterTests : IAsyncLifetime
         }
         finally
         {
-            await RabbitMqCtl("clear_policy", policy);
+            await InfraServices.RabbitMqCtlAsync("clear_policy", policy);
         }
     }
-
-    /// <summary>rabbitmqctl against the suite's broker (infra/services.sh finds it as the suite started it).</summary>
-    static Task<string> RabbitMqCtl(params string[] arguments) => InfraServices.RunAsync(null, ["rabbitmqctl", "rabbitmq", .. arguments]);
 
     [Fact]
     public async Task ReplayStoppedBySigterm_ReplayedOnesLeft_TheRestStayInOrder_NothingLost()

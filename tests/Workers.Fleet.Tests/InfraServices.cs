@@ -33,4 +33,7 @@ public static class InfraServices
 
         return await output;
     }
+
+    /// <summary>rabbitmqctl against the suite's broker (infra/services.sh finds it as the suite started it); its output.</summary>
+    public static Task<string> RabbitMqCtlAsync(params string[] arguments) => RunAsync(null, ["rabbitmqctl", "rabbitmq", .. arguments]);
 }

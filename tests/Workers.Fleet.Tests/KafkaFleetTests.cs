@@ -216,7 +216,7 @@ public sealed class KafkaFleetTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         try
         {
-            var table = await InfraServices.RunAsync(null, "rabbitmqctl", "rabbitmq", "list_queues", "name", "messages_ready", "messages_unacknowledged", "consumers");
+            var table = await InfraServices.RabbitMqCtlAsync("list_queues", "name", "messages_ready", "messages_unacknowledged", "consumers");
             return "queues (name, ready, unacked, consumers):\n" + string.Join('\n', table.Split('\n').Where(line => line.Contains(_destination, StringComparison.Ordinal)));
         }
         catch (InvalidOperationException ex)
