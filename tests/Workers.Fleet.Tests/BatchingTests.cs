@@ -76,6 +76,13 @@ public sealed class BatchingTests : IAsyncLifetime
             await publisher.PublishAsync(_destination, Insert(i * 10));
         }
 
+        // 50 messages a group: the poison one's group fails and is applied message by message, the others commit whole.
+        using var worker = WorkersProcess.Start(Environment(), "run", Config(batchSize: 500));
+
+        // The table is created by the first insert the worker writes (no migrate-table is sent): the poison goes out
+        // only once it exists with a bigint id, or it could be the one that creates the table, and every other refused.
+        await Eventually.WaitFor(async () => await Scalar("SELECT count(*) FROM _workers_batches") > 0, TimeSpan.FromSeconds(120), () => worker.Output);
+
         // The same table with id as text: safe migration refuses it, so it fails whatever group it is in.
         var poison = Insert(5000, textIds: true);
         await publisher.PublishAsync(_destination, poison);
@@ -84,8 +91,6 @@ public sealed class BatchingTests : IAsyncLifetime
             await publisher.PublishAsync(_destination, Insert(i * 10));
         }
 
-        // 50 messages a group: the poison one's group fails and is applied message by message, the others commit whole.
-        using var worker = WorkersProcess.Start(Environment(), "run", Config(batchSize: 500));
         await Eventually.WaitFor(async () => await Scalar("SELECT count(*) FROM _workers_batches") == 200 && await Broker.CountAsync($"workers.{_destination}_error") == 1,
             TimeSpan.FromSeconds(180), () => worker.Output);
 
