@@ -13,16 +13,17 @@ namespace Workers.Destinations.PostgreSql;
 
 /// <summary>
 /// Binds one column of one record batch to a binary COPY: a delegate that writes the cell of a row. Every type
-/// with a native PostgreSQL form reads its typed Arrow array and goes through Npgsql's generic
-/// <c>WriteAsync&lt;T&gt;</c>, so a cell is neither boxed nor looked up again: text, jsonb and bytea straight from the
-/// Arrow buffer's bytes (no string, no copy), numeric, inet and macaddr as their Npgsql values, lists of those as
-/// typed arrays. What PostgreSQL holds as JSON text (struct, map, duration, interval, lists of those) is written
-/// by <see cref="ArrowJson"/> as UTF-8 straight into the COPY (its values still boxed per cell); anything else
-/// takes the general path of <see cref="PostgreSqlTypeMap.ToDb"/>. Every way produces the same value for a cell.
+/// with a native PostgreSQL form reads its typed Arrow array and goes through Npgsql's generic, synchronous
+/// <c>Write&lt;T&gt;</c> (the importer's fastest call: no task per cell), so a cell is neither boxed nor looked up
+/// again: text, jsonb and bytea straight from the Arrow buffer's bytes (no string, no copy), numeric, inet and
+/// macaddr as their Npgsql values, lists of those as typed arrays. What PostgreSQL holds as JSON text (struct, map,
+/// duration, interval, lists of those) is written by <see cref="ArrowJson"/> as UTF-8 straight into the COPY (its
+/// values still boxed per cell); anything else takes the general path of <see cref="PostgreSqlTypeMap.ToDb"/>.
+/// Every way produces the same value for a cell.
 /// </summary>
 static class PostgreSqlCopyColumn
 {
-    public static Func<NpgsqlBinaryImporter, int, CancellationToken, Task> Bind(Field field, IArrowArray array)
+    public static Action<NpgsqlBinaryImporter, int> Bind(Field field, IArrowArray array)
     {
         ArgumentNullException.ThrowIfNull(field);
         ArgumentNullException.ThrowIfNull(array);
@@ -91,30 +92,44 @@ static class PostgreSqlCopyColumn
     /// hold) or with bytes that are not UTF-8 (which the decoder would have replaced) takes the string, so that
     /// both ways store the same text.
     /// </summary>
-    static Func<NpgsqlBinaryImporter, int, CancellationToken, Task> Utf8Text(StringArray array)
+    static Action<NpgsqlBinaryImporter, int> Utf8Text(StringArray array)
     {
         var buffer = array.ValueBuffer.Memory;
-        return (importer, row, cancellationToken) =>
+        return (importer, row) =>
         {
             if (array.IsNull(row))
             {
-                return importer.WriteNullAsync(cancellationToken);
+                importer.WriteNull();
+                return;
             }
 
             var bytes = buffer.Slice(array.ValueOffsets[row], array.GetValueLength(row));
-            return bytes.Span.IndexOf((byte)0) < 0 && Utf8.IsValid(bytes.Span)
-                ? importer.WriteAsync(bytes, NpgsqlDbType.Text, cancellationToken)
-                : importer.WriteAsync(WithoutNul(array.GetString(row)), NpgsqlDbType.Text, cancellationToken);
+            if (bytes.Span.IndexOf((byte)0) < 0 && Utf8.IsValid(bytes.Span))
+            {
+                importer.Write(bytes, NpgsqlDbType.Text);
+            }
+            else
+            {
+                importer.Write(WithoutNul(array.GetString(row)), NpgsqlDbType.Text);
+            }
         };
     }
 
     /// <summary>bytea, or jsonb's UTF-8 text, as a slice of the Arrow buffer.</summary>
-    static Func<NpgsqlBinaryImporter, int, CancellationToken, Task> Bytes(BinaryArray array, NpgsqlDbType type)
+    static Action<NpgsqlBinaryImporter, int> Bytes(BinaryArray array, NpgsqlDbType type)
     {
         var buffer = array.ValueBuffer.Memory;
-        return (importer, row, cancellationToken) => array.IsNull(row)
-            ? importer.WriteNullAsync(cancellationToken)
-            : importer.WriteAsync(buffer.Slice(array.ValueOffsets[row], array.GetValueLength(row)), type, cancellationToken);
+        return (importer, row) =>
+        {
+            if (array.IsNull(row))
+            {
+                importer.WriteNull();
+            }
+            else
+            {
+                importer.Write(buffer.Slice(array.ValueOffsets[row], array.GetValueLength(row)), type);
+            }
+        };
     }
 
     // inet text is short (at most 43 characters); decoded on the stack rather than into a string.
@@ -137,55 +152,73 @@ static class PostgreSqlCopyColumn
     static ReferenceCells<T> Reference<T>(IArrowArray array, Func<int, T> value)
         where T : class => new ReferenceCells<T>(array, value);
 
-    static Func<NpgsqlBinaryImporter, int, CancellationToken, Task> General(Field field, IArrowArray array)
+    static Action<NpgsqlBinaryImporter, int> General(Field field, IArrowArray array)
     {
         var type = PostgreSqlTypeMap.DbType(field);
         if (PostgreSqlTypeMap.IsJsonText(field))
         {
             // JSON text goes as the UTF-8 the JSON writer produces, into one buffer per column reused cell after cell
-            // (each write is awaited before the next cell of the column), never as a string.
+            // (each write has copied it before the next cell of the column), never as a string.
             var json = new ArrayBufferWriter<byte>();
-            return (importer, row, cancellationToken) =>
+            return (importer, row) =>
             {
                 if (ArrowValues.Get(array, row) is not { } value)
                 {
-                    return importer.WriteNullAsync(cancellationToken);
+                    importer.WriteNull();
+                    return;
                 }
 
                 json.ResetWrittenCount();
                 ArrowJson.Write(json, field, value);
-                return importer.WriteAsync(json.WrittenMemory, NpgsqlDbType.Text, cancellationToken);
+                importer.Write(json.WrittenMemory, NpgsqlDbType.Text);
             };
         }
 
-        return (importer, row, cancellationToken) => PostgreSqlTypeMap.ToDb(field, ArrowValues.Get(array, row)) is var value && value is DBNull
-            ? importer.WriteNullAsync(cancellationToken)
-            : importer.WriteAsync(value, type, cancellationToken);
+        return (importer, row) =>
+        {
+            if (PostgreSqlTypeMap.ToDb(field, ArrowValues.Get(array, row)) is var value && value is DBNull)
+            {
+                importer.WriteNull();
+            }
+            else
+            {
+                importer.Write(value, type);
+            }
+        };
     }
 
     /// <summary>The cells of one Arrow array as typed values: written one per row, or gathered into a list's array.</summary>
     abstract class CellReader
     {
-        public abstract Func<NpgsqlBinaryImporter, int, CancellationToken, Task> Scalar(NpgsqlDbType type);
+        public abstract Action<NpgsqlBinaryImporter, int> Scalar(NpgsqlDbType type);
 
-        public abstract Func<NpgsqlBinaryImporter, int, CancellationToken, Task> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type);
+        public abstract Action<NpgsqlBinaryImporter, int> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type);
     }
 
     // Value types go into a T?[] (Npgsql's array form of a nullable element), references into a T[] with nulls.
     sealed class ValueCells<T>(IArrowArray array, Func<int, T> value) : CellReader
         where T : struct
     {
-        public override Func<NpgsqlBinaryImporter, int, CancellationToken, Task> Scalar(NpgsqlDbType type) =>
-            (importer, row, cancellationToken) => array.IsNull(row)
-                ? importer.WriteNullAsync(cancellationToken)
-                : importer.WriteAsync(value(row), type, cancellationToken);
+        public override Action<NpgsqlBinaryImporter, int> Scalar(NpgsqlDbType type) =>
+            (importer, row) =>
+            {
+                if (array.IsNull(row))
+                {
+                    importer.WriteNull();
+                }
+                else
+                {
+                    importer.Write(value(row), type);
+                }
+            };
 
-        public override Func<NpgsqlBinaryImporter, int, CancellationToken, Task> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type) =>
-            (importer, row, cancellationToken) =>
+        public override Action<NpgsqlBinaryImporter, int> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type) =>
+            (importer, row) =>
             {
                 if (lists.IsNull(row))
                 {
-                    return importer.WriteNullAsync(cancellationToken);
+                    importer.WriteNull();
+                    return;
                 }
 
                 var (start, length) = range(row);
@@ -195,24 +228,33 @@ static class PostgreSqlCopyColumn
                     items[i] = array.IsNull(start + i) ? null : value(start + i);
                 }
 
-                return importer.WriteAsync(items, type, cancellationToken);
+                importer.Write(items, type);
             };
     }
 
     sealed class ReferenceCells<T>(IArrowArray array, Func<int, T> value) : CellReader
         where T : class
     {
-        public override Func<NpgsqlBinaryImporter, int, CancellationToken, Task> Scalar(NpgsqlDbType type) =>
-            (importer, row, cancellationToken) => array.IsNull(row)
-                ? importer.WriteNullAsync(cancellationToken)
-                : importer.WriteAsync(value(row), type, cancellationToken);
+        public override Action<NpgsqlBinaryImporter, int> Scalar(NpgsqlDbType type) =>
+            (importer, row) =>
+            {
+                if (array.IsNull(row))
+                {
+                    importer.WriteNull();
+                }
+                else
+                {
+                    importer.Write(value(row), type);
+                }
+            };
 
-        public override Func<NpgsqlBinaryImporter, int, CancellationToken, Task> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type) =>
-            (importer, row, cancellationToken) =>
+        public override Action<NpgsqlBinaryImporter, int> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type) =>
+            (importer, row) =>
             {
                 if (lists.IsNull(row))
                 {
-                    return importer.WriteNullAsync(cancellationToken);
+                    importer.WriteNull();
+                    return;
                 }
 
                 var (start, length) = range(row);
@@ -222,7 +264,7 @@ static class PostgreSqlCopyColumn
                     items[i] = array.IsNull(start + i) ? null : value(start + i);
                 }
 
-                return importer.WriteAsync(items, type, cancellationToken);
+                importer.Write(items, type);
             };
     }
 }
