@@ -30,6 +30,11 @@ sealed class PostgreSqlDialect(PostgreSqlSpec spec) : SqlDialect
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
+    public override async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+    }
+
     public override async Task<IAsyncDisposable?> LockTableAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken)
     {
         // Released when the transaction ends.

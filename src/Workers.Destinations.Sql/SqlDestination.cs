@@ -67,6 +67,8 @@ public sealed class SqlDestination : IDestination
 
     public Task TestConnectionAsync(CancellationToken cancellationToken) => _dialect.TestConnectionAsync(cancellationToken);
 
+    public Task WarmUpAsync(CancellationToken cancellationToken) => _dialect.WarmUpAsync(cancellationToken);
+
     public bool IsTransient(Exception exception) => _dialect.IsTransient(exception);
 
     public FailureKind Classify(Exception exception) => _dialect.Classify(exception);

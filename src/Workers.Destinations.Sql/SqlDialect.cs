@@ -321,6 +321,13 @@ public abstract class SqlDialect : IAsyncDisposable
 
     public abstract Task TestConnectionAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Connects once before the first message, leaving the connection in the pool: a server dialect's driver does
+    /// its one-time set-up there (Npgsql reads the server's types) rather than in the first write. Writes nothing;
+    /// embedded dialects, whose opening creates a file, do nothing.
+    /// </summary>
+    public virtual Task WarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public virtual ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);

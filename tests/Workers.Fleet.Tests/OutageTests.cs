@@ -160,6 +160,52 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(4000, await Count("test_some_table"));
     }
 
+    [Fact]
+    public async Task Run_ConnectsBeforeItConsumes_ADatabaseRefusingAtStartIsLogged_TheWorkerConsumesAnywayAndWritesOnceItIsBack()
+    {
+        // Up: by the time the worker consumes, its pool holds a connection (the driver's set-up is done).
+        const string application = "workers-warm-up-probe";
+        var environment = new Dictionary<string, string>
+        {
+            ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl,
+            ["PG_TEST"] = Postgres.ConnectionString + $";Application Name={application}",
+        };
+        var config = Config(rows: 4000);
+        using (var worker = WorkersProcess.Start(environment, "run", config))
+        {
+            await worker.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+            Assert.True(await Scalar($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application}'") >= 1,
+                "no connection of the worker before its first message:\n" + worker.Output);
+            Assert.DoesNotContain("not reachable at start", worker.Output, StringComparison.Ordinal);
+        }
+
+        // Refusing (the server stopped): the worker says so, consumes anyway, and writes once the server is back.
+        await Postgres.PauseAsync();
+        WorkersProcess downAtStart;
+        try
+        {
+            downAtStart = WorkersProcess.Start(environment, "run", config);
+            await downAtStart.WaitForOutputAsync("consuming", TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await Postgres.ResumeAsync();
+        }
+
+        using (downAtStart)
+        {
+            Assert.Contains($"Destination {_destination} not reachable at start (Failed to connect to 127.0.0.1:", downAtStart.Output, StringComparison.Ordinal);
+            using (var sync = WorkersProcess.Start(environment, "sync", config))
+            {
+                Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, sync.Output);
+            }
+
+            await Eventually.WaitFor(async () => await Count("_workers_batches") == 4 && await Count("test_sub_table") == 4000, TimeSpan.FromSeconds(120), () => downAtStart.Output);
+            Assert.Equal(4000, await Count("test_some_table"));
+            Assert.Equal(0u, await ErrorQueueDepth());
+        }
+    }
+
     string Config(int rows = 100_000)
     {
         var file = Path.Combine(_directory, $"outage-{rows}.yml");

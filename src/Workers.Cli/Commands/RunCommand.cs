@@ -60,6 +60,7 @@ static partial class RunCommand
         var metrics = new WorkerMetrics(writers.Select(w => w.Spec.Name));
         try
         {
+            await WarmUpAsync(writers, logger, cancellationToken);
             await using var events = await SyncEventPublisher.ConnectAsync(broker, options.WorkerName, loggers.CreateLogger("Workers.Events"), cancellationToken);
             await using (var fleet = await RabbitMqFleet.StartAsync(broker, writers, options, DeliveryObservers.Combine(metrics, events, new TraceEvents()), loggers, cancellationToken))
             await using (httpPort is { } port ? await WorkerHttp.StartAsync(port, fleet, writers, loggers, cancellationToken) : null)
@@ -92,6 +93,34 @@ static partial class RunCommand
         }
     }
 
+    /// <summary>How long the start waits for a destination's warm-up before it consumes anyway.</summary>
+    static readonly TimeSpan WarmUpBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Each destination connects once before the worker consumes, so that its client's one-time set-up is not paid
+    /// by the first message. Bounded and best effort: a destination that is down or slow is logged and the worker
+    /// starts anyway (its messages wait behind the breaker until it answers).
+    /// </summary>
+    static Task WarmUpAsync(IEnumerable<DestinationWriter> writers, ILogger logger, CancellationToken cancellationToken) =>
+        Task.WhenAll(writers.Select(async writer =>
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(WarmUpBound);
+            // On a thread-pool thread, so that a client that blocks before its first await cannot hold up the start.
+            var warmUp = Task.Run(() => writer.Destination.WarmUpAsync(bound.Token), CancellationToken.None);
+            try
+            {
+                await warmUp.WaitAsync(WarmUpBound, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                _ = warmUp.ContinueWith(t => t.Exception, TaskScheduler.Default);   // observed, whenever it ends
+                LogNotReachable(logger, writer.Spec.Name, ex is TimeoutException or OperationCanceledException
+                    ? $"no answer within {WarmUpBound.TotalSeconds:F0} s"
+                    : Secrets.Redact(ex.Message));
+            }
+        }));
+
     static int? HttpPortFromEnvironment()
     {
         var text = Environment.GetEnvironmentVariable("WORKERS_HTTP_PORT");
@@ -116,6 +145,9 @@ static partial class RunCommand
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Notice}")]
     static partial void LogNotice(ILogger logger, string notice);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination {Destination} not reachable at start ({Reason}); consuming anyway, its messages wait until it answers")]
+    static partial void LogNotReachable(ILogger logger, string destination, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped")]
     static partial void LogStopped(ILogger logger);

@@ -66,6 +66,13 @@ public interface IDestination : IAsyncDisposable
     /// <summary>Throws a <see cref="DestinationConnectionException"/> with a clear verdict when the destination cannot be used.</summary>
     Task TestConnectionAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Called once by <c>workers run</c> before it consumes: whatever the destination's client sets up once (a
+    /// connection pool, the server's type catalogue) is done then rather than in the first message. Writes nothing;
+    /// an error only means the destination is not reachable yet. The default does nothing.
+    /// </summary>
+    Task WarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>True for errors worth retrying: lost connections, locks, throttling.</summary>
     bool IsTransient(Exception exception);
 
