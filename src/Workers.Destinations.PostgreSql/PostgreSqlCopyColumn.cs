@@ -195,76 +195,56 @@ static class PostgreSqlCopyColumn
         public abstract Action<NpgsqlBinaryImporter, int> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type);
     }
 
+    /// <summary>A cell of <paramref name="array"/> as its typed value, or NULL.</summary>
+    static Action<NpgsqlBinaryImporter, int> Cell<T>(IArrowArray array, Func<int, T> value, NpgsqlDbType type) =>
+        (importer, row) =>
+        {
+            if (array.IsNull(row))
+            {
+                importer.WriteNull();
+            }
+            else
+            {
+                importer.Write(value(row), type);
+            }
+        };
+
+    /// <summary>A list cell as one array of its items (<paramref name="item"/> gives an element, null for a null one), or NULL.</summary>
+    static Action<NpgsqlBinaryImporter, int> Items<TItem>(IArrowArray lists, Func<int, (int Start, int Length)> range, Func<int, TItem> item, NpgsqlDbType type) =>
+        (importer, row) =>
+        {
+            if (lists.IsNull(row))
+            {
+                importer.WriteNull();
+                return;
+            }
+
+            var (start, length) = range(row);
+            var items = new TItem[length];
+            for (var i = 0; i < length; i++)
+            {
+                items[i] = item(start + i);
+            }
+
+            importer.Write(items, type);
+        };
+
     // Value types go into a T?[] (Npgsql's array form of a nullable element), references into a T[] with nulls.
     sealed class ValueCells<T>(IArrowArray array, Func<int, T> value) : CellReader
         where T : struct
     {
-        public override Action<NpgsqlBinaryImporter, int> Scalar(NpgsqlDbType type) =>
-            (importer, row) =>
-            {
-                if (array.IsNull(row))
-                {
-                    importer.WriteNull();
-                }
-                else
-                {
-                    importer.Write(value(row), type);
-                }
-            };
+        public override Action<NpgsqlBinaryImporter, int> Scalar(NpgsqlDbType type) => Cell(array, value, type);
 
         public override Action<NpgsqlBinaryImporter, int> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type) =>
-            (importer, row) =>
-            {
-                if (lists.IsNull(row))
-                {
-                    importer.WriteNull();
-                    return;
-                }
-
-                var (start, length) = range(row);
-                var items = new T?[length];
-                for (var i = 0; i < length; i++)
-                {
-                    items[i] = array.IsNull(start + i) ? null : value(start + i);
-                }
-
-                importer.Write(items, type);
-            };
+            Items<T?>(lists, range, i => array.IsNull(i) ? null : value(i), type);
     }
 
     sealed class ReferenceCells<T>(IArrowArray array, Func<int, T> value) : CellReader
         where T : class
     {
-        public override Action<NpgsqlBinaryImporter, int> Scalar(NpgsqlDbType type) =>
-            (importer, row) =>
-            {
-                if (array.IsNull(row))
-                {
-                    importer.WriteNull();
-                }
-                else
-                {
-                    importer.Write(value(row), type);
-                }
-            };
+        public override Action<NpgsqlBinaryImporter, int> Scalar(NpgsqlDbType type) => Cell(array, value, type);
 
         public override Action<NpgsqlBinaryImporter, int> List(IArrowArray lists, Func<int, (int Start, int Length)> range, NpgsqlDbType type) =>
-            (importer, row) =>
-            {
-                if (lists.IsNull(row))
-                {
-                    importer.WriteNull();
-                    return;
-                }
-
-                var (start, length) = range(row);
-                var items = new T?[length];
-                for (var i = 0; i < length; i++)
-                {
-                    items[i] = array.IsNull(start + i) ? null : value(start + i);
-                }
-
-                importer.Write(items, type);
-            };
+            Items<T?>(lists, range, i => array.IsNull(i) ? null : value(i), type);
     }
 }
