@@ -15,6 +15,8 @@ public sealed class AzureBlobDestinationFactory : DestinationFactory<AzureBlobSp
 
     protected override IEnumerable<string> Validate(AzureBlobSpec spec) => spec.Validate();
 
+    protected override GroupLimits? Grouping(AzureBlobSpec spec) => spec.Limits();
+
     protected override IDestination Create(AzureBlobSpec options, DestinationContext context)
     {
         if (Environment.GetEnvironmentVariable(AzureBlobSpec.AccountKeyVariable) is { Length: > 0 } key)

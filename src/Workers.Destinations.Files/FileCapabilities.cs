@@ -15,5 +15,5 @@ static class FileCapabilities
         DeleteStale: false,
         DeleteRecord: false,
         RedeliveryGuard.BatchNamedObjects,
-        "each batch becomes one object named after its batch id; a redelivery finds the object there and writes nothing");
+        "each batch, or each group of batches the worker gathered, becomes one object named after its batch id (a group: a digest of its batch ids, with a marker per batch naming the object); a redelivery finds its object there, however it was grouped, and writes nothing");
 }

@@ -11,8 +11,9 @@ namespace Workers.Destinations.Files;
 
 /// <summary>
 /// Files in a local directory or blobs in a container, append-only as CloudQuery's file destinations: every insert
-/// message becomes one whole object named by the path template after its batch id, so that a redelivered or
-/// replayed batch lands on the same name instead of adding its rows twice.
+/// message, or every group of them the worker gathered, becomes one whole object named by the path template after
+/// its batch id (a group: after its batch ids), so that a redelivered or replayed batch is found written instead of
+/// adding its rows twice.
 /// </summary>
 sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat format, FileCompression compression) : IDestination
 {
@@ -45,26 +46,115 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(insert);
-        var key = keys.Render(table.Name, Extension, insert.BatchId, insert.Sync);
-        if (keys.NamesBatch && await store.ExistsAsync(key, cancellationToken))
+        if (await IsWrittenAsync(table.Name, insert, cancellationToken))
         {
             return new WriteResult(insert.Rows, Duplicate: true);
         }
 
-        var batches = AthenaJsonKeys ? insert.Batches.Select(b => AthenaJson.Sanitize(b)).ToList() : insert.Batches;
+        await WriteObjectAsync(keys.Render(table.Name, Extension, insert.BatchId, insert.Sync), table, insert.Batches, cancellationToken);
+        return new WriteResult(insert.Rows, Duplicate: false);
+    }
+
+    /// <summary>
+    /// A group gathered by the worker becomes one object per sync and column set, named after a digest of its batch
+    /// ids (a group of one keeps its batch's own name). Before the object, a marker per batch
+    /// (<see cref="PathTemplate.Marker"/>) names the object that holds it; the object is the commit. A batch counts as
+    /// written when its own object exists, or its marker does and the object the marker names exists. So a redelivery
+    /// of the same group rewrites the same name, and one gathered differently skips the batches already in an object,
+    /// whichever grouping wrote them.
+    /// </summary>
+    public async Task<IReadOnlyList<WriteResult>> WriteGroupAsync(TableSchema table, WriteMode mode, IReadOnlyList<InsertMessage> inserts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(inserts);
+        var written = new bool[inserts.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, inserts.Count), Lookups(cancellationToken),
+            async (i, ct) => written[i] = await IsWrittenAsync(table.Name, inserts[i], ct));
+
+        // Members of another sync (the name may hold its time) or with other columns (one header, one Parquet schema) go in objects of their own.
+        var runs = Enumerable.Range(0, inserts.Count).Where(i => !written[i]).GroupBy(i => RunKey(inserts[i]), StringComparer.Ordinal);
+        foreach (var run in runs)
+        {
+            var members = run.Select(i => inserts[i]).ToList();
+            var columns = WritePolicy.Apply(TableSchema.FromArrow(members[0].Schema), WriteMode.Append, PkMode.Default);
+            if (members.Count == 1)
+            {
+                await WriteObjectAsync(keys.Render(table.Name, Extension, members[0].BatchId, members[0].Sync), columns, members[0].Batches, cancellationToken);
+                continue;
+            }
+
+            var key = keys.Render(table.Name, Extension, GroupId(members), members[0].Sync);
+            var marker = System.Text.Encoding.UTF8.GetBytes(key);
+            await Parallel.ForEachAsync(members, Lookups(cancellationToken),
+                async (member, ct) => await store.WriteAsync(keys.Marker(table.Name, member.BatchId), (stream, c) => stream.WriteAsync(marker, c).AsTask(), ct));
+            await WriteObjectAsync(key, columns, members.SelectMany(m => m.Batches).ToList(), cancellationToken);
+        }
+
+        return inserts.Select((insert, i) => new WriteResult(insert.Rows, Duplicate: written[i])).ToList();
+    }
+
+    /// <summary>The batch is in an object already: its own, or the one its marker names.</summary>
+    async Task<bool> IsWrittenAsync(string table, InsertMessage insert, CancellationToken cancellationToken)
+    {
+        if (!keys.NamesBatch)
+        {
+            return false;
+        }
+
+        if (await store.ExistsAsync(keys.Render(table, Extension, insert.BatchId, insert.Sync), cancellationToken))
+        {
+            return true;
+        }
+
+        var marker = keys.Marker(table, insert.BatchId);
+        if (!await store.ExistsAsync(marker, cancellationToken))
+        {
+            return false;
+        }
+
+        string holder;
+        await using (var stream = await store.OpenReadAsync(marker, cancellationToken))
+        using (var reader = new StreamReader(stream, System.Text.Encoding.UTF8))
+        {
+            holder = await reader.ReadToEndAsync(cancellationToken);
+        }
+
+        // A marker whose object is missing is from a group write that stopped before its object: not written.
+        return holder.Length > 0 && await store.ExistsAsync(holder, cancellationToken);
+    }
+
+    async Task WriteObjectAsync(string key, TableSchema table, IReadOnlyList<Apache.Arrow.RecordBatch> batches, CancellationToken cancellationToken)
+    {
+        var rows = AthenaJsonKeys ? batches.Select(b => AthenaJson.Sanitize(b)).ToList() : batches;
         await store.WriteAsync(key, async (stream, ct) =>
         {
             if (compression == FileCompression.Gzip)
             {
                 await using var gzip = new GZipStream(stream, CompressionLevel.Fastest, leaveOpen: true);
-                await format.WriteAsync(table, batches, gzip, ct);
+                await format.WriteAsync(table, rows, gzip, ct);
             }
             else
             {
-                await format.WriteAsync(table, batches, stream, ct);
+                await format.WriteAsync(table, rows, stream, ct);
             }
         }, cancellationToken);
-        return new WriteResult(insert.Rows, Duplicate: false);
+    }
+
+    static ParallelOptions Lookups(CancellationToken cancellationToken) => new() { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken };
+
+    static string RunKey(InsertMessage insert) =>
+        insert.Sync.SyncId + "\n" + string.Join("\n", TableSchema.FromArrow(insert.Schema).Columns.Select(c => $"{c.Name}:{c.TypeName}:{c.NotNull}"));
+
+    /// <summary>The group's name: the first 16 bytes of SHA-256 over its batch ids in order, so the same group always gets the same name.</summary>
+    static Guid GroupId(List<InsertMessage> members)
+    {
+        var ids = new byte[members.Count * 16];
+        for (var i = 0; i < members.Count; i++)
+        {
+            members[i].BatchId.TryWriteBytes(ids.AsSpan(i * 16, 16));
+        }
+
+        return new Guid(System.Security.Cryptography.SHA256.HashData(ids).AsSpan(0, 16));
     }
 
     /// <summary>Append-only, as CloudQuery's: files are never rewritten, so there is nothing to delete; answered as done.</summary>
@@ -81,7 +171,7 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
         var rows = new List<object?[]>();
         await foreach (var key in store.ListAsync(prefix, cancellationToken))
         {
-            if (!pattern.IsMatch(key))
+            if (!pattern.IsMatch(key) || key.StartsWith(keys.MarkerPrefix, StringComparison.Ordinal))
             {
                 continue;
             }

@@ -13,6 +13,8 @@ public sealed class FileDestinationFactory : DestinationFactory<FileSpec>
 
     protected override IEnumerable<string> Validate(FileSpec spec) => spec.Validate();
 
+    protected override GroupLimits? Grouping(FileSpec spec) => spec.Limits();
+
     protected override IDestination Create(FileSpec spec, DestinationContext context)
     {
         var (root, keys) = spec.Template.SplitRoot();

@@ -24,12 +24,17 @@ public class FileSpec
     /// <summary>Only false: every batch is its own object, which is what makes a redelivery overwrite instead of duplicate.</summary>
     public bool NoRotate { get; set; }
 
-    /// <summary>Accepted for compatibility; each insert message (sized by the sync) becomes one object.</summary>
+    /// <summary>
+    /// How far the worker gathers consecutive insert messages of a table into one object (rows, bytes of message
+    /// bodies, age), as CloudQuery's batching of files; a message bigger than that is its own object.
+    /// </summary>
     public int BatchSize { get; set; } = 10_000;
 
     public long BatchSizeBytes { get; set; } = 52_428_800;
 
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public Workers.Core.Destinations.GroupLimits Limits() => new(BatchSize, BatchSizeBytes, BatchTimeout);
 
     /// <summary>Set by validation.</summary>
     internal FileFormat ParsedFormat { get; private set; }
@@ -96,7 +101,7 @@ public class FileSpec
             errors.Add("no_rotate: true is not supported: every batch is its own object, so that a redelivered batch overwrites it instead of adding its rows twice");
         }
 
-        errors.AddRange(new Workers.Core.Destinations.GroupLimits(BatchSize, BatchSizeBytes, BatchTimeout).Problems());
+        errors.AddRange(Limits().Problems());
 
         if (errors.Count == 0)
         {

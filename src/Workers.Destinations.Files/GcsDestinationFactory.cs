@@ -18,6 +18,8 @@ public sealed class GcsDestinationFactory : DestinationFactory<GcsSpec>
 
     protected override IEnumerable<string> Validate(GcsSpec spec) => spec.Validate();
 
+    protected override GroupLimits? Grouping(GcsSpec spec) => spec.Limits();
+
     protected override IDestination Create(GcsSpec options, DestinationContext context)
     {
         var keys = Paths.PathTemplate.Parse(options.Template.Text.TrimStart('/'));

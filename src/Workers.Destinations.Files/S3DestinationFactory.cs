@@ -17,6 +17,8 @@ public sealed class S3DestinationFactory : DestinationFactory<S3Spec>
 
     protected override IEnumerable<string> Validate(S3Spec spec) => spec.Validate();
 
+    protected override GroupLimits? Grouping(S3Spec spec) => spec.Limits();
+
     protected override IDestination Create(S3Spec options, DestinationContext context)
     {
         if (Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") is { Length: > 0 } secret)

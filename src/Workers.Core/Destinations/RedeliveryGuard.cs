@@ -5,7 +5,7 @@ public enum RedeliveryGuard
 {
     /// <summary>The batch id is claimed in a ledger table inside the transaction that writes its rows.</summary>
     LedgerInTransaction,
-    /// <summary>Each batch becomes one object named after its batch id: a redelivery lands on the same name.</summary>
+    /// <summary>Each batch (or gathered group) becomes one object named after its batch id (its batch ids), with a marker per grouped batch: a redelivery finds it written.</summary>
     BatchNamedObjects,
     /// <summary>Rows are written under keys derived from their content, so a second write replaces the first.</summary>
     DeterministicKeys,

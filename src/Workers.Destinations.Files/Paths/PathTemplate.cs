@@ -116,6 +116,23 @@ sealed partial class PathTemplate
         return (prefix, new Regex(pattern.ToString(), RegexOptions.CultureInvariant));
     }
 
+    /// <summary>
+    /// Where the markers of grouped batches go: <c>_workers_batches/</c> under the template's fixed directory. Readers
+    /// of a table's objects skip it (Hive, Spark and Athena skip names that start with '_'), and so does ReadAsync.
+    /// </summary>
+    public string MarkerPrefix
+    {
+        get
+        {
+            var at = Text.IndexOf("{{", StringComparison.Ordinal);
+            var slash = (at < 0 ? Text : Text[..at]).LastIndexOf('/');
+            return (slash < 0 ? "" : Text[..(slash + 1)]) + "_workers_batches/";
+        }
+    }
+
+    /// <summary>The marker of a batch written inside a group: its content is the key of the object that holds the batch.</summary>
+    public string Marker(string table, Guid batchId) => MarkerPrefix + ObjectNames.Segment(table) + "/" + batchId;
+
     public bool NamesBatch => Text.Contains("{{BATCH_ID}}", StringComparison.Ordinal) || Text.Contains("{{UUID}}", StringComparison.Ordinal);
 
     public override string ToString() => Text;

@@ -1,5 +1,6 @@
 using Workers.Conformance.Harness;
 using Workers.Core.Config;
+using Workers.Core.Contract;
 using Workers.Destinations.Files;
 using Workers.Destinations.Files.Stores;
 
@@ -107,6 +108,77 @@ public sealed class FileDestinationBehaviour : IDisposable
     }
 
     [Fact]
+    public async Task WriteGroup_BecomesOneObjectNamedAfterItsBatches_AndARedeliveryRewritesNothing()
+    {
+        var harness = Harness(Path.Combine(_root, "{{TABLE}}", "{{UUID}}.{{FORMAT}}"));
+        var schema = Schemas.Table(Schemas.UniqueName("grouped"), Schemas.Int64("id", notNull: true));
+        var sync = DestinationHarness.Sync(DateTime.UtcNow);
+        var wires = Enumerable.Range(0, 3).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b]))).ToList();
+
+        await harness.ApplyGroupAsync(wires);
+        var data = Assert.Single(Directory.GetFiles(Path.Combine(_root, TableOf(schema))));
+        var written = File.GetLastWriteTimeUtc(data);
+        var again = await harness.ApplyGroupAsync(wires);
+
+        Assert.All(again, r => Assert.Equal(0, r.Rows));
+        Assert.Equal(data, Assert.Single(Directory.GetFiles(Path.Combine(_root, TableOf(schema)))));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(data));
+        Assert.DoesNotContain(wires, w => data.Contains(w.Header(WireHeaders.BatchId)!, StringComparison.Ordinal));
+        // One marker per batch, each naming the group's object; the table's reader skips them.
+        var markers = Directory.GetFiles(Path.Combine(_root, "_workers_batches", TableOf(schema)));
+        Assert.Equal(wires.Select(w => w.Header(WireHeaders.BatchId)).Order(), markers.Select(Path.GetFileName).Order());
+        Assert.All(markers, m => Assert.Equal(Path.GetRelativePath(_root, data), File.ReadAllText(m)));
+        Assert.Equal([0L, 1L, 2L], (await harness.ReadAsync(schema)).Select(r => (long)r[0]!).Order().ToList());
+    }
+
+    [Fact]
+    public async Task WriteGroup_StoppedBetweenItsMarkersAndItsObject_IsWrittenByTheRedelivery()
+    {
+        var harness = Harness(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}"));
+        var schema = Schemas.Table(Schemas.UniqueName("stopped_group"), Schemas.Int64("id", notNull: true));
+        var sync = DestinationHarness.Sync(DateTime.UtcNow);
+        var wires = Enumerable.Range(0, 2).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b]))).ToList();
+        // What a worker killed after the markers of a group of three leaves: markers naming an object never written.
+        var store = new LocalDirectoryStore(_root);
+        foreach (var wire in wires)
+        {
+            await store.WriteAsync($"_workers_batches/{TableOf(schema)}/{wire.Header(WireHeaders.BatchId)}",
+                (stream, ct) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"{TableOf(schema)}/{Guid.NewGuid()}.csv"), ct).AsTask(), CancellationToken.None);
+        }
+
+        var results = await harness.ApplyGroupAsync(wires);
+
+        Assert.Equal([1L, 1L], results.Select(r => r.Rows).ToList());
+        Assert.Equal([0L, 1L], (await harness.ReadAsync(schema)).Select(r => (long)r[0]!).Order().ToList());
+    }
+
+    [Fact]
+    public async Task WriteGroup_OfTwoSyncsAndTwoColumnSets_WritesAnObjectForEach()
+    {
+        var harness = Harness(Path.Combine(_root, "{{TABLE}}", "{{SYNC_ID}}", "{{UUID}}.{{FORMAT}}"));
+        var name = Schemas.UniqueName("mixed_group");
+        var narrow = Schemas.Table(name, Schemas.Int64("id", notNull: true));
+        var wider = Schemas.Table(name, Schemas.Int64("id", notNull: true), Schemas.Utf8("note"));
+        var one = DestinationHarness.Sync(DateTime.UtcNow);
+        var two = DestinationHarness.Sync(DateTime.UtcNow);
+        var wires = new[]
+        {
+            WireCodec.EncodeInsert(one, Guid.NewGuid(), Batches.Of(narrow, [1L])),
+            WireCodec.EncodeInsert(two, Guid.NewGuid(), Batches.Of(narrow, [2L])),
+            WireCodec.EncodeInsert(one, Guid.NewGuid(), Batches.Of(narrow, [3L])),
+            WireCodec.EncodeInsert(one, Guid.NewGuid(), Batches.Of(wider, [4L, "x"])),
+            WireCodec.EncodeInsert(one, Guid.NewGuid(), Batches.Of(wider, [5L, "y"])),
+        };
+
+        var results = await harness.ApplyGroupAsync(wires);
+
+        Assert.All(results, r => Assert.Equal(1, r.Rows));
+        var oneFiles = Directory.GetFiles(Path.Combine(_root, TableOf(narrow), one.SyncId.ToString())).Select(File.ReadAllText).Order().ToList();
+        Assert.Equal(["id\n1\n3\n", "id,note\n4,x\n5,y\n"], oneFiles.Select(t => t.Replace("\r", "", StringComparison.Ordinal)).ToList());
+        Assert.Single(Directory.GetFiles(Path.Combine(_root, TableOf(narrow), two.SyncId.ToString())));
+    }
+
+    [Fact]
     public async Task Insert_APlainDirectoryPath_GetsTheDefaultLayout()
     {
         var harness = Harness(Path.Combine(_root, "out"));
@@ -154,6 +226,8 @@ public sealed class FileDestinationBehaviour : IDisposable
 
         Assert.Equal(WriteMode.Append, effective.WriteMode);
     }
+
+    static string TableOf(Apache.Arrow.Schema schema) => schema.Metadata[Core.Schema.CqMetadata.TableName];
 
     static DestinationHarness Harness(string path) =>
         new(new FileDestinationFactory().Create(Spec(path)), WriteMode.Append);

@@ -153,6 +153,29 @@ public sealed class FleetCases : ConformanceCases
     }
 
     [Theory]
+    [MemberData(nameof(ConformanceTargets.Every), MemberType = typeof(ConformanceTargets))]
+    public async Task WriteGroup_RedeliveredGatheredAnotherWay_NeverDoublesARow(string target)
+    {
+        await using var scope = await UseAsync(target);
+        var harness = Harness(WriteMode.Append);
+        var schema = Schemas.Table(Schemas.UniqueName("fleet_regroup"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        var wires = Enumerable.Range(0, 5).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b, "a"], [(long)b, "b"]))).ToList();
+
+        // A group written whose acknowledgements were lost, then the same messages gathered differently by the next worker.
+        var first = await harness.ApplyGroupAsync(wires[..3]);
+        var pair = await harness.ApplyGroupAsync(wires[..2]);
+        var alone = await harness.ApplyAsync(wires[2]);
+        var overlapping = await harness.ApplyGroupAsync(wires[2..]);
+
+        Assert.Equal([2L, 2L, 2L], first.Select(r => r.Rows).ToList());
+        Assert.All(pair, r => Assert.Equal(0, r.Rows));
+        Assert.Equal(0, alone.Rows);
+        Assert.Equal([0L, 2L, 2L], overlapping.Select(r => r.Rows).ToList());
+        Assert.Equal([0L, 0L, 1L, 1L, 2L, 2L, 3L, 3L, 4L, 4L], (await harness.ReadAsync(schema)).Select(r => (long)r[0]!).Order().ToList());
+    }
+
+    [Theory]
     [MemberData(nameof(ConformanceTargets.Transactional), MemberType = typeof(ConformanceTargets))]
     public async Task WriteGroup_WhenOneMessageFails_AppliesNoneOfIt(string target)
     {
