@@ -72,10 +72,22 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
             async (i, ct) => written[i] = await IsWrittenAsync(table.Name, inserts[i], ct));
 
         // Members of another sync (the name may hold its time) or with other columns (one header, one Parquet schema) go in objects of their own.
-        var runs = Enumerable.Range(0, inserts.Count).Where(i => !written[i]).GroupBy(i => RunKey(inserts[i]), StringComparer.Ordinal);
-        foreach (var run in runs)
+        var runs = new List<List<InsertMessage>>();
+        foreach (var insert in inserts.Where((_, i) => !written[i]))
         {
-            var members = run.Select(i => inserts[i]).ToList();
+            var run = runs.Find(r => r[0].Sync.SyncId == insert.Sync.SyncId && SameColumns.Of(r[0].Schema, insert.Schema));
+            if (run is null)
+            {
+                runs.Add([insert]);
+            }
+            else
+            {
+                run.Add(insert);
+            }
+        }
+
+        foreach (var members in runs)
+        {
             var columns = WritePolicy.Apply(TableSchema.FromArrow(members[0].Schema), WriteMode.Append, PkMode.Default);
             if (members.Count == 1)
             {
@@ -141,9 +153,6 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
     }
 
     static ParallelOptions Lookups(CancellationToken cancellationToken) => new() { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken };
-
-    static string RunKey(InsertMessage insert) =>
-        insert.Sync.SyncId + "\n" + string.Join("\n", TableSchema.FromArrow(insert.Schema).Columns.Select(c => $"{c.Name}:{c.TypeName}:{c.NotNull}"));
 
     /// <summary>The group's name: the first 16 bytes of SHA-256 over its batch ids in order, so the same group always gets the same name.</summary>
     static Guid GroupId(List<InsertMessage> members)

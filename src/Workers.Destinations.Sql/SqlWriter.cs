@@ -10,7 +10,7 @@ namespace Workers.Destinations.Sql;
 /// <summary>
 /// Writes a group of insert messages of one table in one transaction: claim their batch ids (all at once; a message
 /// already applied is skipped alone), then for each check its columns against the live table (cached, see <see cref="CatalogCache"/>),
-/// and hand the rows to the dialect's bulk load. An error saying the table is not what the cache says forgets
+/// and hand the rows to the dialect's bulk load, one load for each run of consecutive messages with the same columns. An error saying the table is not what the cache says forgets
 /// the table and retries the whole group once, with the catalog read afresh; so does a failure the dialect has
 /// learned from (<see cref="SqlDialect.RetriesGroup"/>).
 /// </summary>
@@ -40,7 +40,7 @@ sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCa
 
     async Task<IReadOnlyList<WriteResult>> WriteOnceAsync(string name, WriteMode mode, IReadOnlyList<InsertMessage> inserts, CancellationToken cancellationToken)
     {
-        var results = new List<WriteResult>(inserts.Count);
+        var results = new WriteResult[inserts.Count];
         // Opened first: the first open creates the helper tables under the same write gate.
         await using var connection = await bookkeeping.OpenAsync(cancellationToken);
         using (await dialect.EnterWriteAsync(cancellationToken))
@@ -48,23 +48,40 @@ sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCa
             await using var transaction = await dialect.BeginAsync(connection, cancellationToken);
             var now = options.Time.GetUtcNow().UtcDateTime;
             var claims = await SqlLedger.ClaimAllAsync(dialect, connection, transaction, name, inserts, now, cancellationToken);
-            foreach (var (insert, claim) in inserts.Zip(claims))
+
+            // Consecutive new messages with the very same columns are loaded together, in order: one bulk load (one
+            // COPY) for the run instead of one per message. Rows keep their order, so of two rows with one key the later wins as before.
+            var run = new List<int>();
+            LiveTable? runTable = null;
+            for (var i = 0; i < inserts.Count; i++)
             {
-                if (!claim.Claimed)
+                if (!claims[i].Claimed)
                 {
-                    results.Add(new WriteResult(0, Duplicate: true));
+                    results[i] = new WriteResult(0, Duplicate: true);
                     continue;
                 }
 
-                var live = cache.Get(name, claim.MigratedBy);
+                var live = cache.Get(name, claims[i].MigratedBy);
                 if (live is null)
                 {
                     live = await dialect.ReadCatalogAsync(connection, transaction, name, cancellationToken)
                         ?? throw new InvalidOperationException($"table \"{name}\" does not exist after migration");
-                    cache.Set(name, live, claim.MigratedBy);
+                    cache.Set(name, live, claims[i].MigratedBy);
                 }
 
-                results.Add(new WriteResult(await LoadAsync(connection, transaction, live, mode, insert, cancellationToken), Duplicate: false));
+                if (run.Count > 0 && !(ReferenceEquals(live, runTable) && SameColumns.Of(inserts[run[0]].Schema, inserts[i].Schema)))
+                {
+                    await LoadRunAsync(connection, transaction, runTable!, mode, inserts, run, results, cancellationToken);
+                    run.Clear();
+                }
+
+                runTable = live;
+                run.Add(i);
+            }
+
+            if (run.Count > 0)
+            {
+                await LoadRunAsync(connection, transaction, runTable!, mode, inserts, run, results, cancellationToken);
             }
 
             await PruneByAgeAsync(connection, transaction, name, now, cancellationToken);
@@ -74,10 +91,26 @@ sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCa
         return results;
     }
 
-    async Task<long> LoadAsync(DbConnection connection, DbTransaction transaction, LiveTable live, WriteMode mode, InsertMessage insert, CancellationToken cancellationToken)
+    async Task LoadRunAsync(DbConnection connection, DbTransaction transaction, LiveTable live, WriteMode mode, IReadOnlyList<InsertMessage> inserts, List<int> run, WriteResult[] results, CancellationToken cancellationToken)
+    {
+        var first = inserts[run[0]];
+        if (run.Count == 1)
+        {
+            results[run[0]] = new WriteResult(await LoadAsync(connection, transaction, live, mode, first.Schema, first.Batches, cancellationToken), Duplicate: false);
+            return;
+        }
+
+        await LoadAsync(connection, transaction, live, mode, first.Schema, run.SelectMany(i => inserts[i].Batches).ToList(), cancellationToken);
+        foreach (var i in run)
+        {
+            results[i] = new WriteResult(inserts[i].Rows, Duplicate: false);
+        }
+    }
+
+    async Task<long> LoadAsync(DbConnection connection, DbTransaction transaction, LiveTable live, WriteMode mode, Apache.Arrow.Schema schema, IReadOnlyList<Apache.Arrow.RecordBatch> batches, CancellationToken cancellationToken)
     {
         var name = live.Schema.Name;
-        var fields = insert.Schema.FieldsList;
+        var fields = schema.FieldsList;
         var columns = fields.Select(f => dialect.Truncate(f.Name)).ToList();
         var missing = columns.Where(n => !live.DeclaredTypes.ContainsKey(n)).ToList();
         if (missing.Count > 0)
@@ -99,7 +132,7 @@ sealed class SqlWriter(SqlDialect dialect, SqlBookkeeping bookkeeping, CatalogCa
         }
 
         var key = mode == WriteMode.Append || !live.Key.All(columns.Contains) ? [] : live.Key;
-        return await dialect.LoadAsync(new SqlLoad(connection, transaction, live, fields, columns, insert.Batches, key), cancellationToken);
+        return await dialect.LoadAsync(new SqlLoad(connection, transaction, live, fields, columns, batches, key), cancellationToken);
     }
 
     /// <summary>

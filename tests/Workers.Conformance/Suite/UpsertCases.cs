@@ -28,6 +28,29 @@ public sealed class UpsertCases : ConformanceCases
 
     [Theory]
     [MemberData(nameof(ConformanceTargets.Upserting), MemberType = typeof(ConformanceTargets))]
+    public async Task Upsert_AGroupWhoseMessagesShareKeys_TheLaterMessageWins(string target)
+    {
+        await using var scope = await UseAsync(target);
+        var harness = Harness(WriteMode.Overwrite);
+        var schema = Schemas.Table(Schemas.UniqueName("upsert_group"), Schemas.Int64("id", notNull: true, primaryKey: true), Schemas.Utf8("name"));
+        var sync = DestinationHarness.Sync(T0);
+        await harness.MigrateAsync(schema, sync);
+        await harness.InsertAsync(Batches.Of(schema, [1L, "before"]), sync);
+
+        // Loaded together (the same columns): key 2 is new to the table but twice in the group, key 1 is in the table.
+        var results = await harness.ApplyGroupAsync(
+        [
+            WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [1L, "first"], [2L, "first"])),
+            WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [2L, "second"], [3L, "second"])),
+            WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [3L, "third"])),
+        ]);
+
+        Assert.Equal([2L, 2L, 1L], results.Select(r => r.Rows).ToList());
+        ValueAssert.RowsEqual(schema, [[1L, "first"], [2L, "second"], [3L, "third"]], (await harness.ReadAsync(schema)).SortedBy(schema, "id"));
+    }
+
+    [Theory]
+    [MemberData(nameof(ConformanceTargets.Upserting), MemberType = typeof(ConformanceTargets))]
     public async Task Upsert_AllTypes_NullRowsReplaceEveryValue(string target)
     {
         await using var scope = await UseAsync(target);
