@@ -93,6 +93,27 @@ public static class WorkersActivities
     }
 
     /// <summary>
+    /// The write of a group of inserts gathered by the worker: a child of the current span (the delivery that filled
+    /// the group, or the first one's when its timer closed it), with a link to every member's consume span, so that
+    /// each delivery in a trace leads to the one write that carried its rows.
+    /// </summary>
+    public static Activity? StartGroup(string destination, string table, IReadOnlyList<ActivityContext> members, long rows)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var links = members.Where(m => m != default).Select(m => new ActivityLink(m));
+        var activity = Source.StartActivity(ActivityKind.Internal, links: links, name: "group " + table);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("workers.destination", destination);
+            activity.SetTag("cq.table", table);
+            activity.SetTag("workers.group.messages", members.Count);
+            activity.SetTag("workers.group.rows", rows);
+        }
+
+        return activity;
+    }
+
+    /// <summary>
     /// Runs one step of applying a message (<c>migrate</c>, <c>write</c>, <c>delete-stale</c>) in its own span, under
     /// the delivery's; the database client's spans (Npgsql's) nest beneath it. A failure marks the span, redacted.
     /// </summary>

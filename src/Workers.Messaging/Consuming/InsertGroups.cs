@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Workers.Core.Contract;
 using Workers.Core.Destinations;
+using Workers.Core.Tracing;
 
 namespace Workers.Messaging.Consuming;
 
@@ -161,6 +163,7 @@ sealed partial class InsertGroups(
     {
         IReadOnlyList<ApplyResult>? results = null;
         var inserts = group.Members.Select(m => m.Insert).ToList();
+        using var activity = WorkersActivities.StartGroup(destination, group.Table, group.Members.Select(m => m.Consume).ToList(), group.Rows);
         try
         {
             results = await write(inserts, group.HeldSince, group.Stop.Token);
@@ -177,7 +180,9 @@ sealed partial class InsertGroups(
         catch (Exception ex)
         {
             // Not swallowed: each member is tried alone, and the one to blame fails (and is dead-lettered) with this reason.
-            LogFailed(logger, inserts.Count, group.Table, DeliveryFailure.Reason(ex));
+            var reason = DeliveryFailure.Reason(ex);
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+            LogFailed(logger, inserts.Count, group.Table, reason);
         }
         finally
         {
@@ -205,6 +210,9 @@ sealed partial class InsertGroups(
     sealed class Member(InsertMessage insert)
     {
         public InsertMessage Insert => insert;
+
+        /// <summary>The delivery's consume span, for the group's links.</summary>
+        public ActivityContext Consume { get; } = Activity.Current?.Context ?? default;
 
         // Continuations run elsewhere: the group's writer must not carry on as one of its members.
         public TaskCompletionSource<ApplyResult?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -172,7 +172,37 @@ public sealed class InsertGroupsTests : IDisposable
         Assert.Equal([2, 1], _groups);
     }
 
-    InsertGroups Groups(GroupLimits limits, int groupMessages = 500)
+    [Fact]
+    public async Task AGroupWrite_IsOneSpanUnderTheDeliveryThatFilledIt_LinkedToEveryMembersConsumeSpan()
+    {
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Core.Tracing.WorkersActivities.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        System.Diagnostics.Activity? written = null;
+        var groups = Groups(new GroupLimits(Rows: 20, Bytes: long.MaxValue, Timeout: TimeSpan.FromMinutes(1)), onWrite: () => written = System.Diagnostics.Activity.Current);
+        var consumes = new List<System.Diagnostics.ActivityContext>();
+        var members = new List<Task<ApplyResult?>>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var consume = new System.Diagnostics.Activity("consume " + i).Start();
+            consumes.Add(consume.Context);
+            members.Add(Add(groups, "span_t", 10, i * 10));
+        }
+
+        await Task.WhenAll(members);
+
+        Assert.NotNull(written);
+        Assert.Equal("group span_t", written.DisplayName);
+        Assert.Equal(consumes, written.Links.Select(l => l.Context));
+        Assert.Equal(consumes[1].SpanId, written.ParentSpanId);
+        Assert.Equal(2, written.GetTagItem("workers.group.messages"));
+        Assert.Equal(20L, written.GetTagItem("workers.group.rows"));
+    }
+
+    InsertGroups Groups(GroupLimits limits, int groupMessages = 500, Action? onWrite = null)
     {
         var yaml = new YamlMappingNode { { "connection_string", Path.Combine(_directory, "groups.db") } };
         var spec = new DestinationSpec("local", "sqlite", WriteMode.Append, MigrateMode.Safe, PkMode.Default, yaml, "test");
@@ -181,6 +211,7 @@ public sealed class InsertGroupsTests : IDisposable
         var writer = _writer;
         return new InsertGroups(limits, options, async (inserts, _, ct) =>
         {
+            onWrite?.Invoke();
             var results = await writer.ApplyGroupAsync(inserts, ct);
             _groups.Enqueue(inserts.Count);
             return results;
