@@ -7,9 +7,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /repo
 COPY global.json nuget.config Directory.Build.props Directory.Packages.props ./
 COPY src/ src/
-# ReadyToRun: precompiled code, so that a `workers sync` starts in about half a second instead of over one, and a new
-# worker spends its first batches writing rather than compiling (docs/benchmarks.md, "ReadyToRun").
-RUN dotnet publish src/Workers.Cli/Workers.Cli.csproj -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true -o /app
+RUN dotnet publish src/Workers.Cli/Workers.Cli.csproj -c Release -o /app
 
 # Run: the ASP.NET Core runtime (the worker serves /healthz, /readyz, /metrics), as the image's non-root user.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
