@@ -97,7 +97,7 @@ public sealed class DestinationCapabilitiesTests
             && l.Contains("safe, forced", StringComparison.Ordinal) && l.Contains("ledger-in-transaction", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("azblob", StringComparison.Ordinal) && l.Contains("append", StringComparison.Ordinal)
             && !l.Contains("overwrite", StringComparison.Ordinal) && l.Contains("batch-named-objects", StringComparison.Ordinal));
-        Assert.Contains("file: each batch becomes one object named after its batch id", table, StringComparison.Ordinal);
+        Assert.Contains("file: each batch, or each group of batches the worker gathered, becomes one object named after its batch id", table, StringComparison.Ordinal);
     }
 
     [Fact]
