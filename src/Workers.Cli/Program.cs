@@ -37,7 +37,7 @@ var httpPort = new Option<int?>("--http-port") { Description = "Serve /healthz, 
 var stopTimeout = new Option<int>("--stop-timeout") { Description = "Seconds in-flight messages may take to finish after SIGTERM; the rest return to the queue.", DefaultValueFactory = _ => 30 };
 var groupMessages = new Option<int>("--group-messages")
 {
-    Description = "Most insert messages of a table a SQL destination writes in one transaction (1: one per message); the prefetch is concurrency × (this + 1) messages.",
+    Description = "Most insert messages of a table a destination writes together: in one transaction (SQL) or one object (files) (1: one per message); the prefetch is concurrency × (this + 1) messages.",
     DefaultValueFactory = _ => WorkerOptions.DefaultGroupMessages,
 };
 var run = new Command("run", "Consume the destinations' queues on RabbitMQ (WORKERS_BROKER_URL) until SIGTERM.") { runFile, concurrency, groupMessages, httpPort, stopTimeout };
