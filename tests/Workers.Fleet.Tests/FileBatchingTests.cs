@@ -81,7 +81,11 @@ public sealed class FileBatchingTests : IAsyncLifetime
         return Directory.GetFiles(folder, "*.json")
             .SelectMany(File.ReadAllLines)
             .Where(line => line.Length > 0)
-            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("id").GetInt64())
+            .Select(line =>
+            {
+                using var row = JsonDocument.Parse(line);
+                return row.RootElement.GetProperty("id").GetInt64();
+            })
             .ToList();
     }
 
