@@ -144,9 +144,12 @@ public sealed partial class RabbitMqPublisher : ISyncPublisher, IAsyncDisposable
 
         // With confirmation tracking the library's task ends with the confirm; it is kept, not awaited, here.
         pending.Confirm = _channel!.BasicPublishAsync("", pending.Queue, mandatory: true, pending.Properties, pending.Body, cancellationToken).AsTask();
-        if (pending.Confirm.IsFaulted)
+        // Failed before it left (a lost connection): the caller handles it now. A nack or a return can also be in
+        // already, on loopback before this line runs: that one is settled in order, like every other confirm, and
+        // becomes the one-line BrokerRefusedException there.
+        if (pending.Confirm.IsFaulted && pending.Confirm.Exception?.InnerException is not PublishException)
         {
-            await pending.Confirm;   // failed before it left: the caller handles it now
+            await pending.Confirm;
         }
     }
 
