@@ -51,7 +51,7 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
             return new WriteResult(insert.Rows, Duplicate: true);
         }
 
-        await WriteObjectAsync(keys.Render(table.Name, Extension, insert.BatchId, insert.Sync), table, insert.Batches, cancellationToken);
+        await WriteObjectAsync(OwnKey(table.Name, insert), table, insert.Batches, cancellationToken);
         return new WriteResult(insert.Rows, Duplicate: false);
     }
 
@@ -91,7 +91,7 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
             var columns = WritePolicy.Apply(TableSchema.FromArrow(members[0].Schema), WriteMode.Append, PkMode.Default);
             if (members.Count == 1)
             {
-                await WriteObjectAsync(keys.Render(table.Name, Extension, members[0].BatchId, members[0].Sync), columns, members[0].Batches, cancellationToken);
+                await WriteObjectAsync(OwnKey(table.Name, members[0]), columns, members[0].Batches, cancellationToken);
                 continue;
             }
 
@@ -113,7 +113,7 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
             return false;
         }
 
-        if (await store.ExistsAsync(keys.Render(table, Extension, insert.BatchId, insert.Sync), cancellationToken))
+        if (await store.ExistsAsync(OwnKey(table, insert), cancellationToken))
         {
             return true;
         }
@@ -134,6 +134,9 @@ sealed class FileDestination(IFileStore store, PathTemplate keys, IRowFormat for
         // A marker whose object is missing is from a group write that stopped before its object: not written.
         return holder.Length > 0 && await store.ExistsAsync(holder, cancellationToken);
     }
+
+    /// <summary>The name of a batch written on its own: the path template with the batch's id.</summary>
+    string OwnKey(string table, InsertMessage insert) => keys.Render(table, Extension, insert.BatchId, insert.Sync);
 
     async Task WriteObjectAsync(string key, TableSchema table, IReadOnlyList<Apache.Arrow.RecordBatch> batches, CancellationToken cancellationToken)
     {

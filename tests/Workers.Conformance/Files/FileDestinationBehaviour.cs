@@ -113,7 +113,7 @@ public sealed class FileDestinationBehaviour : IDisposable
         var harness = Harness(Path.Combine(_root, "{{TABLE}}", "{{UUID}}.{{FORMAT}}"));
         var schema = Schemas.Table(Schemas.UniqueName("grouped"), Schemas.Int64("id", notNull: true));
         var sync = DestinationHarness.Sync(DateTime.UtcNow);
-        var wires = Enumerable.Range(0, 3).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b]))).ToList();
+        var wires = OneRowEach(schema, sync, 3);
 
         await harness.ApplyGroupAsync(wires);
         var data = Assert.Single(Directory.GetFiles(Path.Combine(_root, TableOf(schema))));
@@ -137,7 +137,7 @@ public sealed class FileDestinationBehaviour : IDisposable
         var harness = Harness(Path.Combine(_root, "{{TABLE}}", "{{BATCH_ID}}.{{FORMAT}}"));
         var schema = Schemas.Table(Schemas.UniqueName("stopped_group"), Schemas.Int64("id", notNull: true));
         var sync = DestinationHarness.Sync(DateTime.UtcNow);
-        var wires = Enumerable.Range(0, 2).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b]))).ToList();
+        var wires = OneRowEach(schema, sync, 2);
         // What a worker killed after the markers of a group of three leaves: markers naming an object never written.
         var store = new LocalDirectoryStore(_root);
         foreach (var wire in wires)
@@ -226,6 +226,10 @@ public sealed class FileDestinationBehaviour : IDisposable
 
         Assert.Equal(WriteMode.Append, effective.WriteMode);
     }
+
+    /// <summary>Insert message b holds one row with id b.</summary>
+    static List<WireMessage> OneRowEach(Apache.Arrow.Schema schema, SyncInfo sync, int messages) =>
+        Enumerable.Range(0, messages).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b]))).ToList();
 
     static string TableOf(Apache.Arrow.Schema schema) => schema.Metadata[Core.Schema.CqMetadata.TableName];
 

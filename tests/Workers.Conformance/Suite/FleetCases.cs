@@ -140,7 +140,7 @@ public sealed class FleetCases : ConformanceCases
         var harness = Harness(WriteMode.Append);
         var schema = Schemas.Table(Schemas.UniqueName("fleet_group"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
         var sync = DestinationHarness.Sync(T0);
-        var wires = Enumerable.Range(0, 4).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b, "a"], [(long)b, "b"]))).ToList();
+        var wires = TwoRowsEach(schema, sync, 4);
         await harness.ApplyAsync(wires[1]);
         await harness.ApplyAsync(wires[3]);
 
@@ -160,7 +160,7 @@ public sealed class FleetCases : ConformanceCases
         var harness = Harness(WriteMode.Append);
         var schema = Schemas.Table(Schemas.UniqueName("fleet_regroup"), Schemas.Int64("id", notNull: true), Schemas.Utf8("name"));
         var sync = DestinationHarness.Sync(T0);
-        var wires = Enumerable.Range(0, 5).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b, "a"], [(long)b, "b"]))).ToList();
+        var wires = TwoRowsEach(schema, sync, 5);
 
         // A group written whose acknowledgements were lost, then the same messages gathered differently by the next worker.
         var first = await harness.ApplyGroupAsync(wires[..3]);
@@ -174,6 +174,10 @@ public sealed class FleetCases : ConformanceCases
         Assert.Equal([0L, 2L, 2L], overlapping.Select(r => r.Rows).ToList());
         Assert.Equal([0L, 0L, 1L, 1L, 2L, 2L, 3L, 3L, 4L, 4L], (await harness.ReadAsync(schema)).Select(r => (long)r[0]!).Order().ToList());
     }
+
+    /// <summary>Insert message b holds two rows with id b (names "a" and "b").</summary>
+    static List<WireMessage> TwoRowsEach(Apache.Arrow.Schema schema, SyncInfo sync, int messages) =>
+        Enumerable.Range(0, messages).Select(b => WireCodec.EncodeInsert(sync, Guid.NewGuid(), Batches.Of(schema, [(long)b, "a"], [(long)b, "b"]))).ToList();
 
     [Theory]
     [MemberData(nameof(ConformanceTargets.Transactional), MemberType = typeof(ConformanceTargets))]
