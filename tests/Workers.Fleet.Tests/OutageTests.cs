@@ -38,7 +38,9 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var environment = new Dictionary<string, string> { ["WORKERS_BROKER_URL"] = TestServices.RabbitMqUrl, ["PG_TEST"] = Postgres.ConnectionString };
         var config = Config();
-        var workers = Enumerable.Range(0, 2).Select(_ => WorkersProcess.Start(environment, "run", config)).ToList();
+        // Small groups keep the prefetch small (2 × 3 messages a worker), so both workers still hold messages when the
+        // database stops; with the default (2 × 501) one worker could take and finish its whole share first, and never meet the outage.
+        var workers = Enumerable.Range(0, 2).Select(_ => WorkersProcess.Start(environment, "run", config, "--group-messages", "2")).ToList();
         string Outputs() => string.Join("\n---\n", workers.Select(w => w.Output));
         try
         {
