@@ -52,6 +52,8 @@ public sealed class ReplayAfterNewerSyncTests : IAsyncLifetime
         await _observer.WaitFor(o => o.DeadLetters.Count == 4);
         Assert.Equal(3, _observer.DeadLetters.Count(r => r.StartsWith("migration refused", StringComparison.Ordinal)));
         Assert.Single(_observer.DeadLetters, r => r.StartsWith("delete-stale gave up waiting", StringComparison.Ordinal));
+        // The observer hears of a dead letter as it is sent; the broker counts it a moment later.
+        await Eventually.WaitFor(async () => await Broker.CountAsync(WorkerQueues.Error(_destination)) >= 4, TimeSpan.FromSeconds(30), () => string.Join("\n", _observer.DeadLetters));
         Assert.Equal(4u, await Broker.CountAsync(WorkerQueues.Error(_destination)));
 
         // The operator fixes the table; the next sync, B, is newer, has fewer rows and other values, and applies.
