@@ -2,7 +2,6 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
-using Serilog.Templates;
 using Workers.Core.Config;
 
 namespace Workers.Cli.Observability;
@@ -55,8 +54,8 @@ static class ConsoleLogging
     /// </remarks>
     public static ITextFormatter Formatter(string format) => format switch
     {
-        "json" => new ExpressionTemplate("{ {@t: UtcDateTime(@t), @l, @m, @x, @tr, @sp, ..@p} }\n"),
-        "text" => new ExpressionTemplate("{@t:HH:mm:ss} {@l:u3} {@m}{#if BatchId is not null} [batch {BatchId}]{#end}\n{@x}"),
+        "json" => new ConsoleFormat.Json(),
+        "text" => new ConsoleFormat.Text(),
         _ => throw new ConfigException($"--log-format: must be one of {string.Join(", ", Formats)}, got '{format}'"),
     };
 }
