@@ -7,10 +7,25 @@ namespace Workers.Core.Contract;
 /// <summary>Arrow IPC <em>stream</em> format, the body of every message.</summary>
 public static class ArrowIpc
 {
-    public static byte[] Write(Apache.Arrow.Schema schema, IEnumerable<RecordBatch> batches)
+    public static byte[] Write(Apache.Arrow.Schema schema, IReadOnlyCollection<RecordBatch> batches)
+    {
+        var stream = WriteStream(schema, batches);
+        return stream.Length == stream.Capacity ? stream.GetBuffer() : stream.ToArray();
+    }
+
+    /// <summary>The same stream without the final copy: the body is the front of a buffer sized a little larger.</summary>
+    public static ReadOnlyMemory<byte> WriteMemory(Apache.Arrow.Schema schema, IReadOnlyCollection<RecordBatch> batches)
+    {
+        var stream = WriteStream(schema, batches);
+        return new ReadOnlyMemory<byte>(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    static MemoryStream WriteStream(Apache.Arrow.Schema schema, IReadOnlyCollection<RecordBatch> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        using var stream = new MemoryStream();
+        // Sized once for what the stream will hold: a growing stream copies a batch's buffers several times over,
+        // into fresh memory each time (a sync's bodies are its largest allocations).
+        var stream = new MemoryStream(EstimatedSize(schema, batches));
         using (var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true))
         {
             // The schema message is written even when no batch follows (a migrate-table body).
@@ -23,7 +38,40 @@ public static class ArrowIpc
             writer.WriteEnd();
         }
 
-        return stream.ToArray();
+        return stream;
+    }
+
+    /// <summary>Every buffer with its padding, and room for the schema and each batch's metadata.</summary>
+    static int EstimatedSize(Apache.Arrow.Schema schema, IReadOnlyCollection<RecordBatch> batches)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        long size = 1024 + (256L * schema.FieldsList.Count);
+        foreach (var batch in batches)
+        {
+            size += 1024;
+            foreach (var column in batch.Arrays)
+            {
+                size += BuffersSize(column.Data);
+            }
+        }
+
+        return (int)Math.Min(size, System.Array.MaxLength);
+    }
+
+    static long BuffersSize(ArrayData data)
+    {
+        long size = 64;
+        foreach (var buffer in data.Buffers)
+        {
+            size += buffer.Length + 64;
+        }
+
+        foreach (var child in data.Children ?? [])
+        {
+            size += BuffersSize(child);
+        }
+
+        return data.Dictionary is null ? size : size + BuffersSize(data.Dictionary);
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public static class WireCodec
         var headers = Common(MessageKind.Insert, sync, TableNameOf(batch.Schema));
         headers[WireHeaders.BatchId] = batchId.ToString();
         headers[WireHeaders.Rows] = batch.Length.ToString(CultureInfo.InvariantCulture);
-        return new WireMessage(Guid.NewGuid(), headers, ArrowIpc.Write(batch.Schema, [batch]));
+        return new WireMessage(Guid.NewGuid(), headers, ArrowIpc.WriteMemory(batch.Schema, [batch]));
     }
 
     /// <summary>

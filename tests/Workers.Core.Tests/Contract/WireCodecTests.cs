@@ -36,6 +36,29 @@ public class WireCodecTests
         Assert.IsType<StringType>(message.Schema.GetFieldByName("name").DataType);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3000)]
+    public void EncodeInsert_Body_IsExactlyTheArrowStreamOfTheBatch(int rows)
+    {
+        // The body is written into a buffer sized ahead from the batch's buffers (nested and empty ones included).
+        using var batch = Workers.Core.Sources.Test.TestData.Generate(
+            Workers.Core.Sources.Test.TestData.AllTypesSchema(Table), rows, new Workers.Core.Sources.Test.TestDataOptions(7));
+        using var plain = new MemoryStream();
+        using (var writer = new Apache.Arrow.Ipc.ArrowStreamWriter(plain, batch.Schema, leaveOpen: true))
+        {
+            writer.WriteStart();
+            writer.WriteRecordBatch(batch);
+            writer.WriteEnd();
+        }
+
+        var wire = WireCodec.EncodeInsert(Sync, BatchId, batch);
+
+        Assert.Equal(plain.ToArray(), wire.Body.ToArray());
+        Assert.Equal(plain.ToArray(), ArrowIpc.Write(batch.Schema, [batch]));
+    }
+
     [Fact]
     public void EncodeMigrateTable_Headers_FollowTheContract()
     {
