@@ -2,10 +2,13 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Serilog;
+using Workers.Cli;
 using Workers.Cli.Commands;
 using Workers.Cli.Observability;
 using Workers.Core.Config;
 using Workers.Messaging.Consuming;
+
+JitProfile.Start(args);
 
 // SIGTERM (an orchestrator stopping a worker) cancels like Ctrl-C does, so that commands stop gracefully and exit 0.
 using var terminate = new CancellationTokenSource();
