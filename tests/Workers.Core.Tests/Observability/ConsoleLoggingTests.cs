@@ -74,6 +74,30 @@ public sealed partial class ConsoleLoggingTests
         Assert.Matches(@"^\d\d:\d\d:\d\d INF Insert test_some_table: wrote 100 rows \[batch 0b0e5c7d-0000-4000-8000-000000000002\]$", lines[1]);
     }
 
+    [Fact]
+    public void JsonFormat_QuotesAndLineBreaksInTheMessage_StayInsideOneLineOfJson()
+    {
+        var lines = Log("json", logger => LogApplied(logger, "t\"1", "line one\nline \\two"));
+
+        var entry = JsonDocument.Parse(Assert.Single(lines)).RootElement;
+        Assert.Equal("Insert t\"1: line one\nline \\two", entry.GetProperty("@m").GetString());
+        Assert.Equal("t\"1", entry.GetProperty("Table").GetString());
+    }
+
+    [Fact]
+    public void TextFormat_AnException_FollowsOnTheLinesBelow_AndTheNextEventStartsItsOwnLine()
+    {
+        var lines = Log("text", logger =>
+        {
+            LogDeadLettered(logger, new InvalidOperationException("boom"), "insert t");
+            LogConsuming(logger);
+        });
+
+        Assert.Matches(@"^\d\d:\d\d:\d\d ERR Dead-lettering insert t$", lines[0]);
+        Assert.Equal("System.InvalidOperationException: boom", lines[1]);
+        Assert.Matches(@"^\d\d:\d\d:\d\d INF Worker consuming$", lines[^1]);
+    }
+
     [Theory]
     [InlineData("json", "text", "json")]
     [InlineData(null, "JSON", "json")]
