@@ -42,22 +42,23 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
             Assert.True(await sync.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, sync.Output);
         }
 
+        // A scrape is not one instant: it can read the message counter just before the last message is applied and the
+        // row counter just after (a group's messages are applied together), so it waits until both are complete.
+        var applied = $"workers_messages_total{{destination=\"{_destination}\",kind=\"insert\",outcome=\"applied\"}} 3";
         var rows = 0L;
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); rows < 3000 && DateTime.UtcNow < deadline; await Task.Delay(200))
+        var metrics = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); !(rows == 3000 && metrics.Contains(applied, StringComparison.Ordinal)) && DateTime.UtcNow < deadline; await Task.Delay(200))
         {
-            var metrics = await http.GetStringAsync(new Uri(url + "/metrics"));
+            metrics = await http.GetStringAsync(new Uri(url + "/metrics"));
             var match = RowsWritten().Match(metrics);
             rows = match.Success ? long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) : 0;
-            if (rows == 3000)
-            {
-                Assert.Contains($"workers_messages_total{{destination=\"{_destination}\",kind=\"insert\",outcome=\"applied\"}} 3", metrics, StringComparison.Ordinal);
-                Assert.Contains($"workers_breaker_open{{destination=\"{_destination}\"}} 0", metrics, StringComparison.Ordinal);
-                Assert.Contains($"workers_dead_letters_total{{destination=\"{_destination}\"}} 0", metrics, StringComparison.Ordinal);
-                Assert.Contains("workers_message_duration_seconds_bucket", metrics, StringComparison.Ordinal);
-            }
         }
 
         Assert.Equal(3000, rows);
+        Assert.Contains(applied, metrics, StringComparison.Ordinal);
+        Assert.Contains($"workers_breaker_open{{destination=\"{_destination}\"}} 0", metrics, StringComparison.Ordinal);
+        Assert.Contains($"workers_dead_letters_total{{destination=\"{_destination}\"}} 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("workers_message_duration_seconds_bucket", metrics, StringComparison.Ordinal);
 
         await _postgres.PauseAsync();
         var down = await http.GetAsync(new Uri(url + "/readyz"));
