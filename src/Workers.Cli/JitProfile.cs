@@ -15,14 +15,14 @@ static class JitProfile
 
     public static void Start(IReadOnlyList<string> args)
     {
-        if (Directory(Environment.GetEnvironmentVariable(Variable), Environment.GetEnvironmentVariable("XDG_CACHE_HOME"), Environment.GetEnvironmentVariable("HOME")) is not { } directory)
+        if (ProfileDirectory(Environment.GetEnvironmentVariable(Variable), Environment.GetEnvironmentVariable("XDG_CACHE_HOME"), Environment.GetEnvironmentVariable("HOME")) is not { } directory)
         {
             return;
         }
 
         try
         {
-            System.IO.Directory.CreateDirectory(directory);
+            Directory.CreateDirectory(directory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -37,7 +37,7 @@ static class JitProfile
     /// Where the profiles go: <paramref name="variable"/> (<c>WORKERS_JIT_PROFILE_DIR</c>; <c>off</c> turns them
     /// off), else <c>workers/jit</c> in the user's cache directory; null when there is none.
     /// </summary>
-    internal static string? Directory(string? variable, string? xdgCacheHome, string? home)
+    internal static string? ProfileDirectory(string? variable, string? xdgCacheHome, string? home)
     {
         if (!string.IsNullOrWhiteSpace(variable))
         {

@@ -2,6 +2,8 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using Workers.Core.Contract;
 using Workers.Core.Schema;
+using Workers.Core.Sources.Test;
+using Workers.Core.Tests.Sources;
 using ArrowSchema = Apache.Arrow.Schema;
 
 namespace Workers.Core.Tests.Contract;
@@ -43,20 +45,13 @@ public class WireCodecTests
     public void EncodeInsert_Body_IsExactlyTheArrowStreamOfTheBatch(int rows)
     {
         // The body is written into a buffer sized ahead from the batch's buffers (nested and empty ones included).
-        using var batch = Workers.Core.Sources.Test.TestData.Generate(
-            Workers.Core.Sources.Test.TestData.AllTypesSchema(Table), rows, new Workers.Core.Sources.Test.TestDataOptions(7));
-        using var plain = new MemoryStream();
-        using (var writer = new Apache.Arrow.Ipc.ArrowStreamWriter(plain, batch.Schema, leaveOpen: true))
-        {
-            writer.WriteStart();
-            writer.WriteRecordBatch(batch);
-            writer.WriteEnd();
-        }
+        using var batch = TestData.Generate(TestData.AllTypesSchema(Table), rows, new TestDataOptions(7));
+        var plain = TestDataTests.Serialize([batch]);
 
         var wire = WireCodec.EncodeInsert(Sync, BatchId, batch);
 
-        Assert.Equal(plain.ToArray(), wire.Body.ToArray());
-        Assert.Equal(plain.ToArray(), ArrowIpc.Write(batch.Schema, [batch]));
+        Assert.Equal(plain, wire.Body.ToArray());
+        Assert.Equal(plain, ArrowIpc.Write(batch.Schema, [batch]));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class JitProfileTests
     [InlineData("OFF", null, null, null)]
     [InlineData(null, null, null, null)]
     public void Directory_VariableBeatsTheUserCache_OffTurnsItOff(string? variable, string? xdgCacheHome, string? home, string? expected) =>
-        Assert.Equal(expected, JitProfile.Directory(variable, xdgCacheHome, home));
+        Assert.Equal(expected, JitProfile.ProfileDirectory(variable, xdgCacheHome, home));
 
     [Theory]
     [InlineData(new[] { "sync", "a.yml" }, "sync.jitprofile")]
