@@ -32,7 +32,8 @@ static class SyncCommand
         RunAsync(file, wait, waitTimeout: null, loggers, output, cancellationToken);
 
     /// <param name="waitTimeout">With <paramref name="wait"/>: give up waiting (exit 1) after this long; null waits for as long as it takes.</param>
-    public static async Task<int> RunAsync(string file, bool wait, TimeSpan? waitTimeout, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken)
+    /// <param name="embeddedGroupIdle">Embedded mode: how long a worker-side group waits for another message (<see cref="WorkerOptions.GroupIdle"/>); null keeps the default. For tests that assert how messages were gathered.</param>
+    public static async Task<int> RunAsync(string file, bool wait, TimeSpan? waitTimeout, ILoggerFactory loggers, TextWriter output, CancellationToken cancellationToken, TimeSpan? embeddedGroupIdle = null)
     {
         var config = ConfigLoader.LoadFile(file);
         using var tracing = Tracing.StartFromEnvironment("workers-sync");
@@ -75,7 +76,7 @@ static class SyncCommand
             var syncs = new List<SyncInfo>();
             var report = new SourceReport();
             // No outage breaker: an embedded sync must end, so a destination that stays down fails its batches.
-            await using (var fleet = await EmbeddedFleet.StartAsync(writers, new WorkerOptions { Breaker = null }, DeliveryObservers.Combine(tracker, new TraceEvents()), loggers, cancellationToken))
+            await using (var fleet = await EmbeddedFleet.StartAsync(writers, embeddedGroupIdle is { } idle ? new WorkerOptions { Breaker = null, GroupIdle = idle } : new WorkerOptions { Breaker = null }, DeliveryObservers.Combine(tracker, new TraceEvents()), loggers, cancellationToken))
             {
                 var publisher = new NotifyingPublisher(new TracingPublisher(fleet), (_, _) => tracker.MessagePublished());
                 var runner = new SyncRunner(publisher, TimeProvider.System, tracker) { Destinations = used };

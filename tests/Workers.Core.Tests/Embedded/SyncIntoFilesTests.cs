@@ -14,6 +14,8 @@ public sealed class SyncIntoFilesTests : IDisposable
 {
     readonly string _directory = Directory.CreateTempSubdirectory("workers-sync-files-").FullName;
 
+    static readonly TimeSpan GroupIdle = TimeSpan.FromSeconds(1);
+
     [Theory]
     [InlineData("parquet", "")]
     [InlineData("csv", "gzip")]
@@ -22,18 +24,21 @@ public sealed class SyncIntoFilesTests : IDisposable
     {
         var config = Config(format, compression);
 
+        // The destination's batch_size is the 40 rows of test_some_table, so its group is written when its last
+        // message joins; the idle flush is set far above a loaded machine's pause between two messages (the 100 ms
+        // default split the group once in CI), and only the sub table's last group waits for it.
         var output = new StringWriter();
-        Assert.Equal(0, await SyncCommand.RunAsync(config, wait: false, NullLoggerFactory.Instance, output, CancellationToken.None));
+        Assert.Equal(0, await SyncCommand.RunAsync(config, wait: false, waitTimeout: null, NullLoggerFactory.Instance, output, CancellationToken.None, GroupIdle));
 
         Assert.Contains($"files under {Path.Combine(_directory, "out")}", output.ToString(), StringComparison.Ordinal);
         Assert.Equal(40, await CountAsync(TestSource.SomeTable, format, compression));
         Assert.Equal(80, await CountAsync(TestSource.SubTable, format, compression));
         Assert.Equal(40, await CountAsync(TestSource.TestDataTable, format, compression));
-        // 40 rows in messages of 16, gathered by the worker up to the destination's batch_size (10,000 rows): one file.
+        // 40 rows in messages of 16, gathered by the worker up to the destination's batch_size (40 rows): one file.
         Assert.Single(Directory.GetFiles(Path.Combine(_directory, "out", TestSource.SomeTable)));
 
         // Files are append-only: a second sync adds its rows beside the first's.
-        Assert.Equal(0, await SyncCommand.RunAsync(config, wait: false, NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None));
+        Assert.Equal(0, await SyncCommand.RunAsync(config, wait: false, waitTimeout: null, NullLoggerFactory.Instance, new StringWriter(), CancellationToken.None, GroupIdle));
         Assert.Equal(80, await CountAsync(TestSource.SomeTable, format, compression));
     }
 
@@ -57,6 +62,7 @@ public sealed class SyncIntoFilesTests : IDisposable
                 path: {Path.Combine(_directory, "out")}/{"{{"}TABLE{"}}"}/{"{{"}UUID{"}}"}.{"{{"}FORMAT{"}}"}
                 format: {format}
                 compression: "{compression}"
+                batch_size: 40
             """);
         return file;
     }
