@@ -76,7 +76,9 @@ static class SyncCommand
             var syncs = new List<SyncInfo>();
             var report = new SourceReport();
             // No outage breaker: an embedded sync must end, so a destination that stays down fails its batches.
-            await using (var fleet = await EmbeddedFleet.StartAsync(writers, embeddedGroupIdle is { } idle ? new WorkerOptions { Breaker = null, GroupIdle = idle } : new WorkerOptions { Breaker = null }, DeliveryObservers.Combine(tracker, new TraceEvents()), loggers, cancellationToken))
+            var options = new WorkerOptions { Breaker = null };
+            options = embeddedGroupIdle is { } idle ? options with { GroupIdle = idle } : options;
+            await using (var fleet = await EmbeddedFleet.StartAsync(writers, options, DeliveryObservers.Combine(tracker, new TraceEvents()), loggers, cancellationToken))
             {
                 var publisher = new NotifyingPublisher(new TracingPublisher(fleet), (_, _) => tracker.MessagePublished());
                 var runner = new SyncRunner(publisher, TimeProvider.System, tracker) { Destinations = used };
